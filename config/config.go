@@ -1,0 +1,281 @@
+// Package config loads Ringdesk's settings from the environment (and an
+// optional .env file) and checks them before anything starts.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Config is every setting Ringdesk reads.
+type Config struct {
+	Port      int
+	PublicURL *url.URL
+
+	MongoURI      string
+	MongoDatabase string
+	DataDir       string
+
+	// SessionSecret signs session cookies; when SESSION_SECRET is unset it
+	// is generated once and kept in DataDir (see EnsureSessionSecret).
+	SessionSecret []byte
+
+	AdminEmail    string
+	AdminPassword string
+
+	PhoneRegion string
+
+	// VoiceProvider is "twilio", "vonage" or "" when calling is not set up.
+	VoiceProvider string
+	Twilio        Twilio
+	Vonage        Vonage
+	TokenTTL      time.Duration
+
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// RateLimitScale multiplies every per-IP limit; load tests raise it.
+	RateLimitScale int
+	// LogLevel is debug, info, warn or error.
+	LogLevel slog.Level
+}
+
+// Twilio holds the Twilio account settings.
+type Twilio struct {
+	AccountSID, AuthToken, APIKey, APISecret, TwiMLAppSID, CallerID string
+}
+
+// Configured reports whether every setting calling needs is present.
+func (t Twilio) Configured() bool {
+	return t.AccountSID != "" && t.AuthToken != "" && t.APIKey != "" && t.APISecret != "" && t.TwiMLAppSID != ""
+}
+
+// Vonage holds the Vonage application settings.
+type Vonage struct {
+	ApplicationID, PrivateKeyPath, Number, SignatureSecret, FallbackNumber string
+}
+
+// Configured reports whether every setting calling needs is present.
+func (v Vonage) Configured() bool {
+	return v.ApplicationID != "" && v.PrivateKeyPath != ""
+}
+
+// Load reads the configuration through getenv. The error names the
+// variable and what is wrong with it, in one line.
+func Load(getenv func(string) string) (*Config, error) {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	c := &Config{
+		MongoURI:      get("MONGODB_URI"),
+		MongoDatabase: orDefault(get("MONGODB_DATABASE"), "ringdesk"),
+		DataDir:       orDefault(get("DATA_DIR"), "./data"),
+		AdminEmail:    get("ADMIN_EMAIL"),
+		AdminPassword: getenv("ADMIN_PASSWORD"),
+		PhoneRegion:   strings.ToUpper(orDefault(get("PHONE_REGION"), "US")),
+		Twilio: Twilio{
+			AccountSID:  get("TWILIO_ACCOUNT_SID"),
+			AuthToken:   get("TWILIO_AUTH_TOKEN"),
+			APIKey:      get("TWILIO_API_KEY"),
+			APISecret:   get("TWILIO_API_SECRET"),
+			TwiMLAppSID: get("TWILIO_TWIML_APP_SID"),
+			CallerID:    get("TWILIO_CALLER_ID"),
+		},
+		Vonage: Vonage{
+			ApplicationID:   get("VONAGE_APPLICATION_ID"),
+			PrivateKeyPath:  get("VONAGE_PRIVATE_KEY"),
+			Number:          get("VONAGE_NUMBER"),
+			SignatureSecret: get("VONAGE_SIGNATURE_SECRET"),
+			FallbackNumber:  get("VONAGE_FALLBACK_NUMBER"),
+		},
+	}
+	var err error
+	if c.Port, err = intVar(get, "PORT", 3000, 1, 65535); err != nil {
+		return nil, err
+	}
+	if c.RateLimitScale, err = intVar(get, "RATE_LIMIT_SCALE", 1, 1, 10000); err != nil {
+		return nil, err
+	}
+
+	pub := orDefault(get("PUBLIC_URL"), fmt.Sprintf("http://localhost:%d", c.Port))
+	u, perr := url.Parse(pub)
+	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("PUBLIC_URL: must be an absolute http:// or https:// URL without query, e.g. https://support.example.com")
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	c.PublicURL = u
+
+	if c.MongoURI != "" {
+		if mu, err := url.Parse(c.MongoURI); err != nil || (mu.Scheme != "mongodb" && mu.Scheme != "mongodb+srv") {
+			return nil, errors.New("MONGODB_URI: must start with mongodb:// or mongodb+srv://")
+		}
+	}
+	if strings.ContainsAny(c.MongoDatabase, `/\. "$`) || len(c.MongoDatabase) > 63 {
+		return nil, errors.New("MONGODB_DATABASE: must be a plain name without / \\ . \" $ or spaces, at most 63 characters")
+	}
+
+	if s := getenv("SESSION_SECRET"); s != "" {
+		if len(s) < 32 {
+			return nil, errors.New("SESSION_SECRET: must be at least 32 characters (try: openssl rand -hex 32)")
+		}
+		c.SessionSecret = []byte(s)
+	} else if u.Scheme == "https" {
+		return nil, errors.New("SESSION_SECRET: required when PUBLIC_URL is https, so every instance signs sessions with the same key")
+	}
+
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return nil, errors.New("ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither")
+	}
+	if _, ok := phonenumbers.GetSupportedRegions()[c.PhoneRegion]; !ok {
+		return nil, fmt.Errorf("PHONE_REGION: %q is not a two-letter region code such as US, GB or DE", c.PhoneRegion)
+	}
+
+	if c.TokenTTL, err = durationVar(get, "TOKEN_TTL", time.Hour, 3*time.Minute, 24*time.Hour); err != nil {
+		return nil, err
+	}
+	if c.VoiceProvider, err = pickProvider(get("VOICE_PROVIDER"), c.Twilio, c.Vonage); err != nil {
+		return nil, err
+	}
+	if tp := get("TRUSTED_PROXIES"); tp != "" {
+		for _, p := range strings.Split(tp, ",") {
+			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(orDefault(get("LOG_LEVEL"), "info"))); err != nil {
+		return nil, errors.New("LOG_LEVEL: must be debug, info, warn or error")
+	}
+	return c, nil
+}
+
+// pickProvider applies VOICE_PROVIDER, or picks whichever provider is
+// configured (Twilio first). No provider at all is allowed: calling is off.
+func pickProvider(choice string, tw Twilio, vo Vonage) (string, error) {
+	switch strings.ToLower(choice) {
+	case "":
+		switch {
+		case tw.Configured():
+			return "twilio", nil
+		case vo.Configured():
+			return "vonage", nil
+		}
+		return "", nil
+	case "twilio":
+		if !tw.Configured() {
+			return "", errors.New("VOICE_PROVIDER: twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY, TWILIO_API_SECRET and TWILIO_TWIML_APP_SID")
+		}
+		return "twilio", nil
+	case "vonage":
+		if !vo.Configured() {
+			return "", errors.New("VOICE_PROVIDER: vonage needs VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY")
+		}
+		return "vonage", nil
+	}
+	return "", fmt.Errorf("VOICE_PROVIDER: %q is not twilio or vonage", choice)
+}
+
+// EnsureSessionSecret fills SessionSecret from DataDir/session.key,
+// creating that file on first start, so sessions survive restarts without
+// any set-up.
+func (c *Config) EnsureSessionSecret() error {
+	if len(c.SessionSecret) > 0 {
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("DATA_DIR: cannot create %s: %w", c.DataDir, err)
+	}
+	path := filepath.Join(c.DataDir, "session.key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.SessionSecret = []byte(strings.TrimSpace(string(b)))
+		return nil
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	secret := hex.EncodeToString(key)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("DATA_DIR: cannot write %s: %w", path, err)
+	}
+	c.SessionSecret = []byte(secret)
+	return nil
+}
+
+// Secure reports whether the public URL is https (cookies get Secure).
+func (c *Config) Secure() bool { return c.PublicURL.Scheme == "https" }
+
+// LogValue shows the configuration with every secret masked.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Int("port", c.Port),
+		slog.String("publicURL", c.PublicURL.String()),
+		slog.String("mongodbURI", mask(c.MongoURI != "", redact(c.MongoURI))),
+		slog.String("database", c.MongoDatabase),
+		slog.String("dataDir", c.DataDir),
+		slog.String("phoneRegion", c.PhoneRegion),
+		slog.String("voiceProvider", orDefault(c.VoiceProvider, "none")),
+		slog.Duration("tokenTTL", c.TokenTTL),
+		slog.String("twilioAccountSID", c.Twilio.AccountSID),
+		slog.String("twilioAuthToken", mask(c.Twilio.AuthToken != "", "***")),
+		slog.String("twilioAPISecret", mask(c.Twilio.APISecret != "", "***")),
+		slog.String("vonageApplicationID", c.Vonage.ApplicationID),
+		slog.String("vonageSignatureSecret", mask(c.Vonage.SignatureSecret != "", "***")),
+		slog.String("sessionSecret", mask(len(c.SessionSecret) > 0, "***")),
+		slog.String("adminPassword", mask(c.AdminPassword != "", "***")),
+	)
+}
+
+func mask(set bool, shown string) string {
+	if !set {
+		return ""
+	}
+	return shown
+}
+
+// redact hides the password in a MongoDB URI.
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "***"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func intVar(get func(string) string, name string, def, lo, hi int) (int, error) {
+	v := get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s: %q must be a whole number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
+}
+
+func durationVar(get func(string) string, name string, def, lo, hi time.Duration) (time.Duration, error) {
+	v := get(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("%s: %q must be a duration from %s to %s, e.g. 1h or 30m", name, v, lo, hi)
+	}
+	return d, nil
+}

@@ -1,0 +1,147 @@
+package models
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Limits on what a customer may type. Bodies are capped well above these
+// so that an over-long field gets a friendly message, not a 413.
+const (
+	MaxNameLen        = 100
+	MaxPhoneLen       = 32
+	MaxDescriptionLen = 5000
+)
+
+// TicketStatus is open or closed.
+type TicketStatus string
+
+// The statuses a ticket can have.
+const (
+	StatusOpen   TicketStatus = "open"
+	StatusClosed TicketStatus = "closed"
+)
+
+// ParseStatus accepts only the known statuses.
+func ParseStatus(s string) (TicketStatus, bool) {
+	switch TicketStatus(s) {
+	case StatusOpen, StatusClosed:
+		return TicketStatus(s), true
+	}
+	return "", false
+}
+
+// Ticket is a customer's request for help.
+type Ticket struct {
+	ID          bson.ObjectID `bson:"_id" json:"id"`
+	Number      int64         `bson:"number" json:"number"`
+	Name        string        `bson:"name" json:"name"`
+	PhoneNumber string        `bson:"phoneNumber" json:"phoneNumber"` // E.164
+	Description string        `bson:"description" json:"description"`
+	Status      TicketStatus  `bson:"status" json:"status"`
+	CreatedAt   time.Time     `bson:"createdAt" json:"createdAt"`
+	UpdatedAt   time.Time     `bson:"updatedAt" json:"updatedAt"`
+
+	// IdempotencyKey makes a retried submission return the first ticket.
+	IdempotencyKey string `bson:"idempotencyKey" json:"-"`
+}
+
+// PhoneDisplay formats the stored number for people: +1 415-555-0100.
+func (t *Ticket) PhoneDisplay() string { return FormatPhone(t.PhoneNumber) }
+
+// TicketInput is what a customer submits.
+type TicketInput struct {
+	Name        string
+	PhoneNumber string
+	Description string
+}
+
+// Validate checks the input and returns a ticket with normalised fields:
+// trimmed text and the phone number in E.164. region is the default
+// country for numbers typed without a leading +.
+func (in TicketInput) Validate(region string) (Ticket, error) {
+	var verr ValidationError
+	t := Ticket{
+		Name:        strings.TrimSpace(in.Name),
+		Description: strings.TrimSpace(strings.ReplaceAll(in.Description, "\r\n", "\n")),
+	}
+
+	switch n := utf8.RuneCountInString(t.Name); {
+	case !utf8.ValidString(t.Name):
+		verr.add("name", "Your name contains characters we can't read.")
+	case n == 0:
+		verr.add("name", "Please tell us your name.")
+	case n > MaxNameLen:
+		verr.add("name", "Please shorten your name to 100 characters or fewer.")
+	case strings.IndexFunc(t.Name, unicode.IsControl) >= 0:
+		verr.add("name", "Your name can't contain line breaks or control characters.")
+	}
+
+	phone, msg := NormalizePhone(in.PhoneNumber, region)
+	if msg != "" {
+		verr.add("phone_number", msg)
+	}
+	t.PhoneNumber = phone
+
+	switch n := utf8.RuneCountInString(t.Description); {
+	case !utf8.ValidString(t.Description):
+		verr.add("description", "The description contains characters we can't read.")
+	case n == 0:
+		verr.add("description", "Please describe what you need help with.")
+	case n > MaxDescriptionLen:
+		verr.add("description", "Please shorten the description to 5,000 characters or fewer (it has "+formatInt(n)+").")
+	case strings.IndexFunc(t.Description, isBadControl) >= 0:
+		verr.add("description", "The description contains control characters; please remove them.")
+	}
+	return t, verr.orNil()
+}
+
+// isBadControl allows the line breaks and tabs a description may hold.
+func isBadControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\t'
+}
+
+// NormalizePhone parses a number as typed (national numbers use region)
+// and returns it in E.164, or a message for the person who typed it.
+func NormalizePhone(raw, region string) (e164, msg string) {
+	raw = strings.TrimSpace(raw)
+	switch {
+	case raw == "":
+		return "", "Please enter a phone number we can call you on."
+	case len(raw) > MaxPhoneLen:
+		return "", "That phone number is too long."
+	}
+	num, err := phonenumbers.Parse(raw, region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		if !strings.HasPrefix(raw, "+") {
+			return "", "That doesn't look like a valid phone number. Include the country code, e.g. +44 20 7946 0958."
+		}
+		return "", "That doesn't look like a valid phone number."
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), ""
+}
+
+// FormatPhone shows an E.164 number in international format, or the input
+// unchanged when it does not parse.
+func FormatPhone(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+// formatInt writes n with thousands separators.
+func formatInt(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
