@@ -1,0 +1,109 @@
+// Package handlers is Ringdesk's HTTP layer: every route, its middleware,
+// and the pages and JSON it answers with. It is the only package that
+// knows about Gin.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/ringdesk/ringdesk/config"
+	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/public"
+	"github.com/ringdesk/ringdesk/views"
+)
+
+// TicketStore is what the handlers need from the ticket repository.
+type TicketStore interface {
+	Create(ctx context.Context, t *models.Ticket) (created bool, err error)
+	Get(ctx context.Context, id bson.ObjectID) (*models.Ticket, error)
+	SetStatus(ctx context.Context, id bson.ObjectID, status models.TicketStatus) error
+	List(ctx context.Context, after *models.Cursor, limit int) ([]models.Ticket, *models.Cursor, error)
+}
+
+// AgentStore is what the handlers need from the agent repository.
+type AgentStore interface {
+	Create(ctx context.Context, in models.AgentInput) (*models.Agent, error)
+	Get(ctx context.Context, id bson.ObjectID) (*models.Agent, error)
+	Exists(ctx context.Context) (bool, error)
+	Authenticate(ctx context.Context, email, password string) (*models.Agent, error)
+	RevokeSession(ctx context.Context, id bson.ObjectID, sid string, expires time.Time) error
+}
+
+// SetupStore holds the first agent's one-time sign-up token.
+type SetupStore interface {
+	NewToken(ctx context.Context) (string, error)
+	Check(ctx context.Context, token string) (bool, error)
+	Use(ctx context.Context, token string) (bool, error)
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the handlers' dependencies.
+type Deps struct {
+	Config  *config.Config
+	Tickets TicketStore
+	Agents  AgentStore
+	Setup   SetupStore
+	DB      Pinger
+	Logger  *slog.Logger
+	// Registry receives the HTTP and ticket metrics; nil makes a new one.
+	Registry *prometheus.Registry
+}
+
+// Handler holds the dependencies every route needs.
+type Handler struct {
+	cfg     *config.Config
+	tickets TicketStore
+	agents  AgentStore
+	setup   SetupStore
+	db      Pinger
+	log     *slog.Logger
+	tmpl    templates
+	static  fs.FS
+	voice   string
+	metrics *metrics
+	limits  *limits
+	now     func() time.Time
+}
+
+// New builds the handler set; it fails only if a template does not parse.
+func New(d Deps) (*Handler, error) {
+	tmpl, err := parseTemplates(views.FS)
+	if err != nil {
+		return nil, err
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(d.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	return &Handler{
+		cfg:     d.Config,
+		tickets: d.Tickets,
+		agents:  d.Agents,
+		setup:   d.Setup,
+		db:      d.DB,
+		log:     d.Logger,
+		tmpl:    tmpl,
+		static:  public.FS,
+		voice:   d.Config.VoiceProvider,
+		metrics: m,
+		limits:  newLimits(d.Config.RateLimitScale),
+		now:     time.Now,
+	}, nil
+}

@@ -1,0 +1,251 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/ringdesk/ringdesk/models"
+)
+
+const msgTicketThrottled = "You've sent several tickets in a short time. Please wait a few minutes before sending another — your text is still here."
+
+// showHome handles "GET /": the ticket form, with a fresh one-time nonce
+// so that a double-click or a retried post cannot create two tickets.
+func (h *Handler) showHome(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusOK, "home", viewData{Title: "Support", Form: ticketForm{Nonce: randomToken(16)}})
+}
+
+// ticketRequest is the JSON body of "POST /tickets". Both spellings of the
+// phone field are accepted: the design's form name and the JSON style.
+type ticketRequest struct {
+	Name             string `json:"name"`
+	PhoneNumber      string `json:"phone_number"`
+	PhoneNumberCamel string `json:"phoneNumber"`
+	Description      string `json:"description"`
+}
+
+// createTicket handles "POST /tickets" for forms (303 or 422 with the typed
+// values kept) and JSON clients (201 or 422 with field errors).
+func (h *Handler) createTicket(c *gin.Context) {
+	isJSON := strings.HasPrefix(c.ContentType(), "application/json")
+	var in models.TicketInput
+	var key string
+	if isJSON {
+		var req ticketRequest
+		if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				h.fail(c, err)
+				return
+			}
+			c.JSON(http.StatusBadRequest, gin.H{"error": "The request body is not valid JSON."})
+			return
+		}
+		in = models.TicketInput{Name: req.Name, PhoneNumber: req.PhoneNumber, Description: req.Description}
+		if in.PhoneNumber == "" {
+			in.PhoneNumber = req.PhoneNumberCamel
+		}
+		if k := c.GetHeader("Idempotency-Key"); k != "" {
+			if !validKey(k) {
+				c.JSON(http.StatusUnprocessableEntity, gin.H{"errors": gin.H{"idempotencyKey": "Idempotency-Key must be 1 to 255 visible ASCII characters."}})
+				return
+			}
+			key = "api:" + k
+		}
+	} else {
+		if err := c.Request.ParseForm(); err != nil {
+			h.fail(c, err)
+			return
+		}
+		f := c.Request.PostForm
+		in = models.TicketInput{Name: f.Get("name"), PhoneNumber: f.Get("phone_number"), Description: f.Get("description")}
+		if n := f.Get("nonce"); len(n) == 32 && validKey(n) {
+			key = "form:" + n
+		}
+	}
+	// What the customer typed, to put back in the form on any failure.
+	form := ticketForm{Name: in.Name, PhoneNumber: in.PhoneNumber, Description: in.Description, Nonce: strings.TrimPrefix(key, "form:")}
+	if form.Nonce == "" {
+		form.Nonce = randomToken(16)
+	}
+
+	t, err := in.Validate(h.cfg.PhoneRegion)
+	if err != nil {
+		var verr *models.ValidationError
+		errors.As(err, &verr)
+		if isJSON {
+			c.JSON(http.StatusUnprocessableEntity, gin.H{"errors": jsonFieldErrors(verr.Fields)})
+			return
+		}
+		form.Errors = verr.Fields
+		h.render(c, http.StatusUnprocessableEntity, "home", viewData{Title: "Support", Form: form})
+		return
+	}
+
+	if ok, retry := h.limits.ticketsPerIP.hit(c.ClientIP(), h.now()); !ok {
+		c.Header("Retry-After", retryAfter(retry))
+		if isJSON {
+			c.JSON(http.StatusTooManyRequests, gin.H{"error": "Too many tickets from this address; please wait a few minutes."})
+			return
+		}
+		h.render(c, http.StatusTooManyRequests, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msgTicketThrottled}})
+		return
+	}
+
+	t.IdempotencyKey = key
+	created, err := h.tickets.Create(c, &t)
+	if errors.Is(err, models.ErrConflict) && !isJSON {
+		// A form nonce reused for different text means the customer went
+		// back and wrote a new ticket: that is a new ticket, not a retry.
+		t.IdempotencyKey = ""
+		created, err = h.tickets.Create(c, &t)
+	}
+	switch {
+	case errors.Is(err, models.ErrConflict):
+		c.JSON(http.StatusConflict, gin.H{"errors": gin.H{"idempotencyKey": "This Idempotency-Key was already used for a different ticket."}})
+		return
+	case err != nil && !isJSON && models.IsUnavailable(err):
+		h.log.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
+		c.Header("Retry-After", "30")
+		h.render(c, http.StatusServiceUnavailable, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msgUnavailable}})
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	if created {
+		h.metrics.ticketsCreated.Inc()
+		h.log.Info("ticket created", "ticket", t.ID.Hex(), "number", t.Number)
+	}
+
+	if isJSON {
+		status := http.StatusCreated
+		if !created {
+			status = http.StatusOK
+			c.Header("Idempotent-Replayed", "true")
+		}
+		c.JSON(status, t)
+		return
+	}
+	h.setFlash(c, "success", "Thanks, "+t.Name+" — we've received your ticket #"+itoa(t.Number)+". An agent will call you at "+t.PhoneDisplay()+".")
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// jsonFieldErrors renames form fields to the JSON spelling.
+func jsonFieldErrors(fields map[string]string) map[string]string {
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		if k == "phone_number" {
+			k = "phoneNumber"
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// validKey accepts idempotency keys of visible ASCII, as HTTP headers carry.
+func validKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for _, r := range k {
+		if r > unicode.MaxASCII || !unicode.IsGraphic(r) || r == ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// showTicket handles "GET /tickets/:id": the page, or the ticket as JSON.
+func (h *Handler) showTicket(c *gin.Context) {
+	t, ok := h.ticketFromPath(c)
+	if !ok {
+		return
+	}
+	if wantsJSON(c) {
+		c.JSON(http.StatusOK, t)
+		return
+	}
+	v := newTicketView(t, h.now())
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusOK, "ticket", viewData{Title: "Ticket #" + itoa(t.Number), Ticket: &v})
+}
+
+// setTicketStatus handles "POST /tickets/:id/status" (status=open|closed).
+func (h *Handler) setTicketStatus(c *gin.Context) {
+	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	if err != nil {
+		h.fail(c, models.ErrNotFound)
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		h.fail(c, err)
+		return
+	}
+	status, ok := models.ParseStatus(c.Request.PostForm.Get("status"))
+	if !ok {
+		if wantsJSON(c) {
+			c.JSON(http.StatusUnprocessableEntity, gin.H{"errors": gin.H{"status": "Status must be open or closed."}})
+			return
+		}
+		h.setFlash(c, "error", "Status must be open or closed.")
+		c.Redirect(http.StatusSeeOther, backTo(c, "/dashboard"))
+		return
+	}
+	if err := h.tickets.SetStatus(c, id, status); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if wantsJSON(c) {
+		t, err := h.tickets.Get(c, id)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, t)
+		return
+	}
+	verb := "closed"
+	if status == models.StatusOpen {
+		verb = "reopened"
+	}
+	h.setFlash(c, "success", "Ticket "+verb+".")
+	c.Redirect(http.StatusSeeOther, backTo(c, "/dashboard")+"#ticket-"+id.Hex())
+}
+
+// ticketFromPath loads the ticket named by :id, answering 404 itself when
+// the id is malformed or unknown.
+func (h *Handler) ticketFromPath(c *gin.Context) (*models.Ticket, bool) {
+	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	if err != nil {
+		h.fail(c, models.ErrNotFound)
+		return nil, false
+	}
+	t, err := h.tickets.Get(c, id)
+	if err != nil {
+		h.fail(c, err)
+		return nil, false
+	}
+	return t, true
+}
+
+// backTo returns the same-site page the request came from, so closing a
+// ticket keeps the agent where they were; otherwise fallback.
+func backTo(c *gin.Context, fallback string) string {
+	ref, err := url.Parse(c.GetHeader("Referer"))
+	if err != nil || ref.Host != c.Request.Host || (ref.Path != "/dashboard" && !strings.HasPrefix(ref.Path, "/tickets/")) {
+		return fallback
+	}
+	if ref.RawQuery != "" {
+		return ref.Path + "?" + ref.RawQuery
+	}
+	return ref.Path
+}
