@@ -24,7 +24,7 @@ bench:
 
 # Refresh the README screenshots (needs Debian's chromium).
 screenshots:
-	RINGDESK_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run TestScreenshots ./handlers/
+	RINGDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestScreenshots ./e2e/
 
 clean:
 	rm -rf bin

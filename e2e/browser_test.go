@@ -1,0 +1,117 @@
+// Package e2e drives the real Ringdesk app in headless Chromium: pages,
+// scripts, server and database are all the real thing.
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ringdesk/ringdesk/config"
+	"github.com/ringdesk/ringdesk/handlers"
+	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/storetest"
+)
+
+// app is a running Ringdesk on a fresh database.
+type app struct {
+	URL   string
+	Store *models.Store
+}
+
+func startApp(t *testing.T, env map[string]string) *app {
+	t.Helper()
+	store := storetest.New(t)
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SessionSecret = []byte("e2e-session-secret-0123456789abcdef")
+	cfg.RateLimitScale = 100
+	h, err := handlers.New(handlers.Deps{Config: cfg, Tickets: store.Tickets, Agents: store.Agents, Setup: store.Setup, DB: store,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := h.Routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(router)
+	t.Cleanup(srv.Close)
+	return &app{URL: srv.URL, Store: store}
+}
+
+// browser starts headless Chromium with the flags this environment needs
+// (no sandbox as root, no background traffic to the closed network).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium not installed (%s) in CI", path)
+		}
+		t.Skipf("chromium not installed (%s); .ci/run installs it", path)
+	}
+	// Chromium may still be writing its profile as the test ends, which
+	// t.TempDir's strict clean-up would report; remove it after it exits.
+	profile, err := os.MkdirTemp("", "ringdesk-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		_ = chromedp.Cancel(ctx) // closes the browser and waits for it
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+		_ = os.RemoveAll(profile)
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// run executes actions and fails the test with a screenshot on error.
+func run(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		var png []byte
+		shotCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if chromedp.Run(shotCtx, chromedp.FullScreenshot(&png, 80)) == nil {
+			dir := "../screenshots-failed"
+			_ = os.MkdirAll(dir, 0o755)
+			name := dir + "/" + t.Name() + ".png"
+			_ = os.WriteFile(name, png, 0o644)
+			t.Logf("screenshot saved to %s", name)
+		}
+		t.Fatal(err)
+	}
+}
