@@ -237,16 +237,15 @@ func mask(set bool, shown string) string {
 	return shown
 }
 
-// redact hides the password in a MongoDB URI.
+// redact shows only where a MongoDB URI points: user names, passwords and
+// options (some carry secrets, such as tlsCertificateKeyFilePassword) are
+// left out of logs.
 func redact(uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return "***"
 	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
-	}
-	return u.String()
+	return u.Scheme + "://" + u.Host + u.Path
 }
 
 func orDefault(v, def string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -93,8 +94,13 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		},
 	}
 	for name, models := range all {
-		if _, err := s.db.Collection(name).Indexes().CreateMany(ctx, models); err != nil {
-			return storeErr("create indexes on "+name, err)
+		// One index per command: FerretDB 1.24 panics (and drops the
+		// connection) when one createIndexes lists two or more indexes
+		// that already exist, which is every start after the first.
+		for _, m := range models {
+			if _, err := s.db.Collection(name).Indexes().CreateOne(ctx, m); err != nil {
+				return storeErr("create indexes on "+name, err)
+			}
 		}
 	}
 	return nil
@@ -124,6 +130,17 @@ func redactURI(uri string) string {
 	}
 	if u.User != nil {
 		u.User = url.User("***")
+	}
+	// Some options carry secrets too: tlsCertificateKeyFilePassword, and
+	// the AWS_SESSION_TOKEN in authMechanismProperties.
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if lk := strings.ToLower(k); strings.Contains(lk, "password") || lk == "authmechanismproperties" {
+				q.Set(k, "***")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

@@ -69,7 +69,7 @@ func (in TicketInput) Validate(region string) (Ticket, error) {
 	var verr ValidationError
 	t := Ticket{
 		Name:        strings.TrimSpace(in.Name),
-		Description: strings.TrimSpace(strings.ReplaceAll(in.Description, "\r\n", "\n")),
+		Description: strings.TrimSpace(newlines.Replace(in.Description)),
 	}
 
 	switch n := utf8.RuneCountInString(t.Name); {
@@ -101,6 +101,9 @@ func (in TicketInput) Validate(region string) (Ticket, error) {
 	}
 	return t, verr.orNil()
 }
+
+// newlines turns Windows and old Mac line endings into "\n".
+var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // isBadControl allows the line breaks and tabs a description may hold.
 func isBadControl(r rune) bool {

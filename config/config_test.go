@@ -1,0 +1,462 @@
+package config_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ringdesk/ringdesk/config"
+)
+
+// env is a getenv backed by a map.
+type env map[string]string
+
+func (e env) get(k string) string { return e[k] }
+
+// with returns a copy of e with kv (key, value, key, value...) set.
+func (e env) with(kv ...string) env {
+	out := env{}
+	for k, v := range e {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+var (
+	twilioEnv = env{
+		"TWILIO_ACCOUNT_SID":   "AC00000000000000000000000000000000",
+		"TWILIO_AUTH_TOKEN":    "twilio-auth-token-value",
+		"TWILIO_API_KEY":       "SK00000000000000000000000000000000",
+		"TWILIO_API_SECRET":    "twilio-api-secret-value",
+		"TWILIO_TWIML_APP_SID": "AP00000000000000000000000000000000",
+		"TWILIO_CALLER_ID":     "+14155552671",
+	}
+	vonageEnv = env{
+		"VONAGE_APPLICATION_ID":   "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+		"VONAGE_PRIVATE_KEY":      "/run/secrets/vonage.key",
+		"VONAGE_NUMBER":           "14155552671",
+		"VONAGE_SIGNATURE_SECRET": "vonage-signature-secret-value",
+	}
+)
+
+func load(t *testing.T, e env) *config.Config {
+	t.Helper()
+	c, err := config.Load(e.get)
+	if err != nil {
+		t.Fatalf("Load(%v): %v", e, err)
+	}
+	return c
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c := load(t, env{})
+	got := map[string]any{
+		"port":          c.Port,
+		"publicURL":     c.PublicURL.String(),
+		"mongoURI":      c.MongoURI,
+		"database":      c.MongoDatabase,
+		"dataDir":       c.DataDir,
+		"phoneRegion":   c.PhoneRegion,
+		"tokenTTL":      c.TokenTTL,
+		"voiceProvider": c.VoiceProvider,
+		"sessionSecret": len(c.SessionSecret),
+		"secure":        c.Secure(),
+		"logLevel":      c.LogLevel,
+		"rateScale":     c.RateLimitScale,
+	}
+	want := map[string]any{
+		"port":          3000,
+		"publicURL":     "http://localhost:3000",
+		"mongoURI":      "",
+		"database":      "ringdesk",
+		"dataDir":       "./data",
+		"phoneRegion":   "US",
+		"tokenTTL":      time.Hour,
+		"voiceProvider": "",
+		"sessionSecret": 0,
+		"secure":        false,
+		"logLevel":      slog.LevelInfo,
+		"rateScale":     1,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadReadsSettings(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	c := load(t, env{
+		"PORT":             " 8080 ",
+		"PUBLIC_URL":       "https://support.example.com/desk/",
+		"MONGODB_URI":      "mongodb://u:p@h1:27017,h2:27017/?replicaSet=rs0",
+		"MONGODB_DATABASE": "helpdesk",
+		"DATA_DIR":         "/var/lib/ringdesk",
+		"SESSION_SECRET":   secret,
+		"ADMIN_EMAIL":      "ada@example.com",
+		"ADMIN_PASSWORD":   "correct horse battery",
+		"PHONE_REGION":     "gb",
+		"TOKEN_TTL":        "30m",
+		"TRUSTED_PROXIES":  "10.0.0.1, 10.0.0.0/8",
+		"LOG_LEVEL":        "debug",
+	})
+	got := map[string]any{
+		"port":           c.Port,
+		"publicURL":      c.PublicURL.String(),
+		"mongoURI":       c.MongoURI,
+		"database":       c.MongoDatabase,
+		"dataDir":        c.DataDir,
+		"sessionSecret":  string(c.SessionSecret),
+		"admin":          c.AdminEmail + " " + c.AdminPassword,
+		"phoneRegion":    c.PhoneRegion,
+		"tokenTTL":       c.TokenTTL,
+		"trustedProxies": c.TrustedProxies,
+		"logLevel":       c.LogLevel,
+		"secure":         c.Secure(),
+	}
+	want := map[string]any{
+		"port":           8080,
+		"publicURL":      "https://support.example.com/desk",
+		"mongoURI":       "mongodb://u:p@h1:27017,h2:27017/?replicaSet=rs0",
+		"database":       "helpdesk",
+		"dataDir":        "/var/lib/ringdesk",
+		"sessionSecret":  secret,
+		"admin":          "ada@example.com correct horse battery",
+		"phoneRegion":    "GB",
+		"tokenTTL":       30 * time.Minute,
+		"trustedProxies": []string{"10.0.0.1", "10.0.0.0/8"},
+		"logLevel":       slog.LevelDebug,
+		"secure":         true,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settings (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadPublicURLDefaultFollowsPort(t *testing.T) {
+	c := load(t, env{"PORT": "8080"})
+	if got := c.PublicURL.String(); got != "http://localhost:8080" {
+		t.Errorf("PublicURL = %q, want http://localhost:8080", got)
+	}
+}
+
+func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      env
+		variable string
+	}{
+		{"port not a number", env{"PORT": "abc"}, "PORT"},
+		{"port too big", env{"PORT": "70000"}, "PORT"},
+		{"port zero", env{"PORT": "0"}, "PORT"},
+		{"port negative", env{"PORT": "-1"}, "PORT"},
+		{"public URL with ftp scheme", env{"PUBLIC_URL": "ftp://x"}, "PUBLIC_URL"},
+		{"public URL not a URL", env{"PUBLIC_URL": "not a url"}, "PUBLIC_URL"},
+		{"public URL without host", env{"PUBLIC_URL": "https://"}, "PUBLIC_URL"},
+		{"public URL with query", env{"PUBLIC_URL": "http://x/?a=b"}, "PUBLIC_URL"},
+		{"public URL host only", env{"PUBLIC_URL": "support.example.com"}, "PUBLIC_URL"},
+		{"MongoDB URI with another scheme", env{"MONGODB_URI": "postgres://x"}, "MONGODB_URI"},
+		{"MongoDB URI without scheme", env{"MONGODB_URI": "localhost:27017"}, "MONGODB_URI"},
+		{"database name with a dot", env{"MONGODB_DATABASE": "ring.desk"}, "MONGODB_DATABASE"},
+		{"session secret too short", env{"SESSION_SECRET": strings.Repeat("s", 31)}, "SESSION_SECRET"},
+		{"https without session secret", env{"PUBLIC_URL": "https://support.example.com"}, "SESSION_SECRET"},
+		{"admin email without password", env{"ADMIN_EMAIL": "ada@example.com"}, "ADMIN_EMAIL"},
+		{"admin password without email", env{"ADMIN_PASSWORD": "correct horse battery"}, "ADMIN_EMAIL"},
+		{"unknown phone region", env{"PHONE_REGION": "XX"}, "PHONE_REGION"},
+		{"phone region not two letters", env{"PHONE_REGION": "USA"}, "PHONE_REGION"},
+		{"token TTL too short", env{"TOKEN_TTL": "1m"}, "TOKEN_TTL"},
+		{"token TTL too long", env{"TOKEN_TTL": "25h"}, "TOKEN_TTL"},
+		{"token TTL not a duration", env{"TOKEN_TTL": "abc"}, "TOKEN_TTL"},
+		{"token TTL without unit", env{"TOKEN_TTL": "3600"}, "TOKEN_TTL"},
+		{"unknown voice provider", env{"VOICE_PROVIDER": "skype"}, "VOICE_PROVIDER"},
+		{"twilio without credentials", env{"VOICE_PROVIDER": "twilio"}, "VOICE_PROVIDER"},
+		{"twilio with only Vonage credentials", vonageEnv.with("VOICE_PROVIDER", "twilio"), "VOICE_PROVIDER"},
+		{"twilio missing the API secret", twilioEnv.with("VOICE_PROVIDER", "twilio", "TWILIO_API_SECRET", ""), "VOICE_PROVIDER"},
+		{"vonage without credentials", env{"VOICE_PROVIDER": "vonage"}, "VOICE_PROVIDER"},
+		{"rate limit scale zero", env{"RATE_LIMIT_SCALE": "0"}, "RATE_LIMIT_SCALE"},
+		{"unknown log level", env{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(tt.env.get)
+			if err == nil {
+				t.Fatalf("Load(%v) = %+v, want an error naming %s", tt.env, c, tt.variable)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, tt.variable) {
+				t.Errorf("error %q does not start with %s", msg, tt.variable)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error %q is more than one line", msg)
+			}
+			if len(msg) <= len(tt.variable)+2 {
+				t.Errorf("error %q does not say what is wrong", msg)
+			}
+		})
+	}
+}
+
+func TestLoadPicksVoiceProvider(t *testing.T) {
+	both := twilioEnv.with()
+	for k, v := range vonageEnv {
+		both[k] = v
+	}
+	tests := []struct {
+		name string
+		env  env
+		want string
+	}{
+		{"none configured", env{}, ""},
+		{"only twilio", twilioEnv, "twilio"},
+		{"only vonage", vonageEnv, "vonage"},
+		{"both: twilio first", both, "twilio"},
+		{"both, vonage chosen", both.with("VOICE_PROVIDER", "vonage"), "vonage"},
+		{"chosen in capitals", both.with("VOICE_PROVIDER", "Vonage"), "vonage"},
+		{"incomplete twilio falls back to vonage", both.with("TWILIO_TWIML_APP_SID", ""), "vonage"},
+		{"incomplete twilio alone is no provider", twilioEnv.with("TWILIO_AUTH_TOKEN", ""), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := load(t, tt.env).VoiceProvider; got != tt.want {
+				t.Errorf("VoiceProvider = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"SESSION_SECRET":          "session-secret-0123456789abcdef0123456789",
+		"ADMIN_PASSWORD":          "admin-password-value",
+		"TWILIO_AUTH_TOKEN":       "twilio-auth-token-value",
+		"TWILIO_API_SECRET":       "twilio-api-secret-value",
+		"VONAGE_SIGNATURE_SECRET": "vonage-signature-secret-value",
+		"MONGODB_URI password":    "mongo-password-value",
+		"MONGODB_URI TLS key":     "tls-key-password-value",
+		"MONGODB_URI AWS token":   "aws-session-token-value",
+	}
+	e := twilioEnv.with()
+	for k, v := range vonageEnv {
+		e[k] = v
+	}
+	for k, v := range secrets {
+		e[k] = v
+	}
+	e["ADMIN_EMAIL"] = "ada@example.com"
+	e["MONGODB_URI"] = "mongodb://ringdesk:" + secrets["MONGODB_URI password"] + "@db.example.com:27017/?authSource=admin" +
+		"&tlsCertificateKeyFilePassword=" + secrets["MONGODB_URI TLS key"] +
+		"&authMechanismProperties=AWS_SESSION_TOKEN:" + secrets["MONGODB_URI AWS token"]
+	c := load(t, e)
+
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("starting", "config", c)
+	out := buf.String()
+	for name, secret := range secrets {
+		if strings.Contains(out, secret) {
+			t.Errorf("log output contains %s:\n%s", name, out)
+		}
+	}
+
+	var line struct {
+		Config map[string]any `json:"config"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("log line is not JSON: %v\n%s", err, out)
+	}
+	// Masked, not dropped: the reader can see which secrets are set.
+	for _, key := range []string{"sessionSecret", "adminPassword", "twilioAuthToken", "twilioAPISecret", "vonageSignatureSecret"} {
+		if line.Config[key] != "***" {
+			t.Errorf("config.%s = %v, want ***", key, line.Config[key])
+		}
+	}
+	if uri := line.Config["mongodbURI"]; uri != "mongodb://db.example.com:27017/" {
+		t.Errorf("config.mongodbURI = %q, want only scheme, host and path", uri)
+	}
+	if line.Config["port"] != float64(3000) || line.Config["voiceProvider"] != "twilio" {
+		t.Errorf("config = %v, want port 3000 and provider twilio", line.Config)
+	}
+}
+
+func TestLogValueShowsUnsetSecretsAsEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("starting", "config", load(t, env{}))
+	var line struct {
+		Config map[string]any `json:"config"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("log line is not JSON: %v", err)
+	}
+	for _, key := range []string{"sessionSecret", "adminPassword", "twilioAuthToken", "mongodbURI"} {
+		if line.Config[key] != "" {
+			t.Errorf("config.%s = %v, want empty when unset", key, line.Config[key])
+		}
+	}
+	if line.Config["voiceProvider"] != "none" {
+		t.Errorf("config.voiceProvider = %v, want none", line.Config["voiceProvider"])
+	}
+}
+
+func TestEnsureSessionSecretCreatesKeyFileOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	first := load(t, env{"DATA_DIR": dir})
+	if err := first.EnsureSessionSecret(); err != nil {
+		t.Fatalf("EnsureSessionSecret: %v", err)
+	}
+	if len(first.SessionSecret) < 32 {
+		t.Fatalf("SessionSecret has %d bytes, want at least 32", len(first.SessionSecret))
+	}
+	path := filepath.Join(dir, "session.key")
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("stat %s: %v", path, err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("%s mode = %o, want 600", path, mode)
+	}
+
+	second := load(t, env{"DATA_DIR": dir})
+	if err := second.EnsureSessionSecret(); err != nil {
+		t.Fatalf("second EnsureSessionSecret: %v", err)
+	}
+	if !bytes.Equal(first.SessionSecret, second.SessionSecret) {
+		t.Errorf("second start read secret %q, want the first one %q", second.SessionSecret, first.SessionSecret)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("stat %s: %v", path, err)
+	}
+	if !after.ModTime().Equal(info.ModTime()) {
+		t.Error("second start rewrote session.key")
+	}
+}
+
+func TestEnsureSessionSecretKeepsConfiguredSecret(t *testing.T) {
+	dir := t.TempDir()
+	secret := strings.Repeat("k", 40)
+	c := load(t, env{"DATA_DIR": dir, "SESSION_SECRET": secret})
+	if err := c.EnsureSessionSecret(); err != nil {
+		t.Fatalf("EnsureSessionSecret: %v", err)
+	}
+	if string(c.SessionSecret) != secret {
+		t.Errorf("SessionSecret = %q, want the configured %q", c.SessionSecret, secret)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "session.key")); !os.IsNotExist(err) {
+		t.Errorf("session.key was written although SESSION_SECRET is set (stat: %v)", err)
+	}
+}
+
+func TestEnsureSessionSecretReplacesTooShortKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "session.key")
+	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := load(t, env{"DATA_DIR": dir})
+	if err := c.EnsureSessionSecret(); err != nil {
+		t.Fatalf("EnsureSessionSecret: %v", err)
+	}
+	if len(c.SessionSecret) < 32 {
+		t.Errorf("SessionSecret = %q, want a fresh key of at least 32 bytes", c.SessionSecret)
+	}
+}
+
+// writeDotEnv writes content to a .env file in a temporary directory.
+func writeDotEnv(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), ".env")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestWithDotEnv(t *testing.T) {
+	path := writeDotEnv(t, `# Ringdesk settings
+
+PORT=4000
+PUBLIC_URL="http://desk.example.com"
+  DATA_DIR = '/srv/ringdesk'
+export PHONE_REGION=GB
+TOKEN_TTL="30m"
+EMPTY=
+	# indented comment
+HASH=a#b
+EQUALS=a=b
+QUOTE_INSIDE="it's"
+ONE_QUOTE="
+`)
+	getenv, err := config.WithDotEnv(env{"PORT": "5000", "EMPTY_IN_ENV": ""}.get, path)
+	if err != nil {
+		t.Fatalf("WithDotEnv: %v", err)
+	}
+	want := map[string]string{
+		"PORT":         "5000", // the environment beats the file
+		"PUBLIC_URL":   "http://desk.example.com",
+		"DATA_DIR":     "/srv/ringdesk",
+		"PHONE_REGION": "GB",
+		"TOKEN_TTL":    "30m",
+		"EMPTY":        "",
+		"HASH":         "a#b",
+		"EQUALS":       "a=b",
+		"QUOTE_INSIDE": "it's",
+		"ONE_QUOTE":    `"`,
+		"MISSING":      "",
+	}
+	got := map[string]string{}
+	for k := range want {
+		got[k] = getenv(k)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
+	}
+
+	c, err := config.Load(getenv)
+	if err != nil {
+		t.Fatalf("Load through WithDotEnv: %v", err)
+	}
+	if c.Port != 5000 || c.PublicURL.String() != "http://desk.example.com" || c.PhoneRegion != "GB" || c.TokenTTL != 30*time.Minute {
+		t.Errorf("Load through WithDotEnv = port %d, %s, %s, %s", c.Port, c.PublicURL, c.PhoneRegion, c.TokenTTL)
+	}
+}
+
+func TestWithDotEnvMissingFileIsFine(t *testing.T) {
+	getenv, err := config.WithDotEnv(env{"PORT": "5000"}.get, filepath.Join(t.TempDir(), "no.env"))
+	if err != nil {
+		t.Fatalf("WithDotEnv with a missing file: %v", err)
+	}
+	if got := getenv("PORT"); got != "5000" {
+		t.Errorf("PORT = %q, want the environment's 5000", got)
+	}
+	if got := getenv("DATA_DIR"); got != "" {
+		t.Errorf("DATA_DIR = %q, want empty", got)
+	}
+}
+
+func TestWithDotEnvMalformedLineNamesFileAndLine(t *testing.T) {
+	path := writeDotEnv(t, "# comment\nPORT=4000\n\nthis line has no equals sign\n")
+	_, err := config.WithDotEnv(env{}.get, path)
+	if err == nil {
+		t.Fatal("WithDotEnv accepted a line without =")
+	}
+	if want := path + ":4:"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q does not start with %q", err, want)
+	}
+}
+
+func TestWithDotEnvUnreadableFileErrors(t *testing.T) {
+	dir := t.TempDir() // a directory cannot be read as a file
+	if _, err := config.WithDotEnv(env{}.get, dir); err == nil {
+		t.Error("WithDotEnv accepted a directory as .env")
+	} else if !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %q does not name the path %s", err, dir)
+	}
+}
