@@ -32,7 +32,7 @@ func (h *Handler) showLogin(c *gin.Context) {
 // login handles "POST /login". Unknown email and wrong password get the same
 // message; failures are counted per address and per account.
 func (h *Handler) login(c *gin.Context) {
-	if err := c.Request.ParseForm(); err != nil {
+	if err := parseForm(c); err != nil {
 		h.fail(c, err)
 		return
 	}

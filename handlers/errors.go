@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -32,6 +33,8 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		status, msg = http.StatusConflict, "That conflicts with something already saved."
 	case errors.As(err, &maxErr):
 		status, msg = http.StatusRequestEntityTooLarge, msgTooLarge
+	case errors.Is(err, errBadForm):
+		status, msg = http.StatusBadRequest, "We couldn't read that form. Please reload the page and try again."
 	case models.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, msgUnavailable
 		h.log.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
@@ -60,11 +63,27 @@ func (h *Handler) methodNotAllowed(c *gin.Context) {
 	h.failWith(c, http.StatusMethodNotAllowed, "That action isn't available here.")
 }
 
+// errBadForm marks a posted body that does not decode as a form: the
+// client's mistake (400), not an unexpected error (500).
+var errBadForm = errors.New("malformed form body")
+
+// parseForm reads a posted form, marking decoding errors with errBadForm;
+// an over-long body stays a *http.MaxBytesError (413).
+func parseForm(c *gin.Context) error {
+	err := c.Request.ParseForm()
+	var maxErr *http.MaxBytesError
+	if err != nil && !errors.As(err, &maxErr) {
+		return fmt.Errorf("%w: %v", errBadForm, err)
+	}
+	return err
+}
+
 // wantsJSON reports whether the client asked for JSON rather than a page.
 func wantsJSON(c *gin.Context) bool {
 	accept := c.GetHeader("Accept")
 	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
 		return true
 	}
-	return accept == "" && strings.HasPrefix(c.ContentType(), "application/json")
+	// curl and fetch() send "*/*": a JSON body then asks for JSON back.
+	return (accept == "" || accept == "*/*") && strings.HasPrefix(c.ContentType(), "application/json")
 }

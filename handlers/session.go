@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
@@ -193,8 +194,10 @@ func (h *Handler) sign(s string) string {
 
 // safeNext keeps post-sign-in redirects on this site: only a local path,
 // never "//host" or "/\host", which browsers treat as another origin.
+// No control characters either: browsers drop tabs and newlines from
+// URLs, so "/<tab>/host" would become "//host".
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.IndexFunc(next, unicode.IsControl) >= 0 {
 		return "/dashboard"
 	}
 	return next

@@ -30,7 +30,7 @@ func (h *Handler) showSetup(c *gin.Context) {
 
 // createFirstAgent handles "POST /setup".
 func (h *Handler) createFirstAgent(c *gin.Context) {
-	if err := c.Request.ParseForm(); err != nil {
+	if err := parseForm(c); err != nil {
 		h.fail(c, err)
 		return
 	}

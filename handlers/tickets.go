@@ -61,7 +61,7 @@ func (h *Handler) createTicket(c *gin.Context) {
 			key = "api:" + k
 		}
 	} else {
-		if err := c.Request.ParseForm(); err != nil {
+		if err := parseForm(c); err != nil {
 			h.fail(c, err)
 			return
 		}
@@ -186,7 +186,7 @@ func (h *Handler) setTicketStatus(c *gin.Context) {
 		h.fail(c, models.ErrNotFound)
 		return
 	}
-	if err := c.Request.ParseForm(); err != nil {
+	if err := parseForm(c); err != nil {
 		h.fail(c, err)
 		return
 	}

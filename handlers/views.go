@@ -115,8 +115,10 @@ func relativeTime(t, now time.Time) string {
 		return plural(int(d/time.Hour), "hour")
 	case d < 30*24*time.Hour:
 		return plural(int(d/(24*time.Hour)), "day")
+	case d < 365*24*time.Hour:
+		return plural(int(d/(30*24*time.Hour)), "month")
 	}
-	return t.UTC().Format("2 Jan 2006")
+	return plural(int(d/(365*24*time.Hour)), "year")
 }
 
 // templates holds one parsed set per page: the layout plus that page, so

@@ -32,13 +32,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-// "2 Jan 2006" in UTC, as the server writes it.
-function formatDate(t) {
-  return `${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]} ${t.getUTCFullYear()}`;
-}
-
 /**
  * Says how long ago `then` was, the same way the server does
  * (handlers/views.go relativeTime), so the text does not jump on load.
@@ -53,7 +46,8 @@ export function relativeTime(then, now = new Date()) {
   if (d < HOUR) return plural(Math.floor(d / MINUTE), "minute");
   if (d < DAY) return plural(Math.floor(d / HOUR), "hour");
   if (d < 30 * DAY) return plural(Math.floor(d / DAY), "day");
-  return formatDate(then);
+  if (d < 365 * DAY) return plural(Math.floor(d / (30 * DAY)), "month");
+  return plural(Math.floor(d / (365 * DAY)), "year");
 }
 
 function updateTimes(root) {
