@@ -1,0 +1,19 @@
+# Build a static Ringdesk binary, then ship it alone on a minimal image.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ringdesk . \
+ && mkdir -p /out/data
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/ringdesk /ringdesk
+# DATA_DIR holds the session key (when SESSION_SECRET is unset) and, without
+# MONGODB_URI, the embedded store's files.
+COPY --from=build --chown=nonroot:nonroot /out/data /data
+ENV PORT=3000 DATA_DIR=/data
+VOLUME /data
+EXPOSE 3000
+USER nonroot
+ENTRYPOINT ["/ringdesk"]
