@@ -90,9 +90,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Info("calling is not configured: pages work, call buttons say so")
 	}
 
-	h, err := handlers.New(handlers.Deps{
-		Config: cfg, Tickets: store.Tickets, Agents: store.Agents, Setup: store.Setup, DB: store, Logger: log,
-	})
+	h, err := handlers.New(handlers.StoreDeps(cfg, store, log))
 	if err != nil {
 		return err
 	}

@@ -34,8 +34,7 @@ func startApp(t *testing.T, env map[string]string) *app {
 	}
 	cfg.SessionSecret = []byte("e2e-session-secret-0123456789abcdef")
 	cfg.RateLimitScale = 100
-	h, err := handlers.New(handlers.Deps{Config: cfg, Tickets: store.Tickets, Agents: store.Agents, Setup: store.Setup, DB: store,
-		Logger: slog.New(slog.DiscardHandler)})
+	h, err := handlers.New(handlers.StoreDeps(cfg, store, slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

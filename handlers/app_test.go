@@ -89,14 +89,7 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 		o.store = storetest.New(t)
 	}
 	logs := &syncBuffer{}
-	h, err := handlers.New(handlers.Deps{
-		Config:  cfg,
-		Tickets: o.store.Tickets,
-		Agents:  o.store.Agents,
-		Setup:   o.store.Setup,
-		DB:      o.store,
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	h, err := handlers.New(handlers.StoreDeps(cfg, o.store, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}

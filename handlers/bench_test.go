@@ -57,8 +57,7 @@ func benchRouter(b *testing.B, store *models.Store) http.Handler {
 		b.Fatal(err)
 	}
 	cfg.SessionSecret = []byte("bench-session-secret-0123456789abcdef")
-	h, err := handlers.New(handlers.Deps{Config: cfg, Tickets: store.Tickets, Agents: store.Agents, Setup: store.Setup, DB: store,
-		Logger: slog.New(slog.DiscardHandler)})
+	h, err := handlers.New(handlers.StoreDeps(cfg, store, slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}

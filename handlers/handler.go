@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/config"
+	"github.com/ringdesk/ringdesk/handlers/twilio"
 	"github.com/ringdesk/ringdesk/models"
 	"github.com/ringdesk/ringdesk/public"
 	"github.com/ringdesk/ringdesk/views"
@@ -54,8 +55,11 @@ type Deps struct {
 	Tickets TicketStore
 	Agents  AgentStore
 	Setup   SetupStore
+	Calls   CallStore
 	DB      Pinger
-	Logger  *slog.Logger
+	// Twilio is the Twilio adapter, nil when Twilio is not the provider.
+	Twilio *twilio.Provider
+	Logger *slog.Logger
 	// Registry receives the HTTP and ticket metrics; nil makes a new one.
 	Registry *prometheus.Registry
 }
@@ -66,14 +70,18 @@ type Handler struct {
 	tickets TicketStore
 	agents  AgentStore
 	setup   SetupStore
+	calls   CallStore
 	db      Pinger
 	log     *slog.Logger
 	tmpl    templates
 	static  fs.FS
-	voice   string
-	metrics *metrics
-	limits  *limits
-	now     func() time.Time
+
+	voice         string        // provider name for the pages, "" when calling is off
+	voiceProvider VoiceProvider // mints browser tokens; nil when calling is off
+	twilio        *twilio.Provider
+	metrics       *metrics
+	limits        *limits
+	now           func() time.Time
 }
 
 // New builds the handler set; it fails only if a template does not parse.
@@ -92,18 +100,40 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
-	return &Handler{
+	h := &Handler{
 		cfg:     d.Config,
 		tickets: d.Tickets,
 		agents:  d.Agents,
 		setup:   d.Setup,
+		calls:   d.Calls,
 		db:      d.DB,
 		log:     d.Logger,
 		tmpl:    tmpl,
 		static:  public.FS,
-		voice:   d.Config.VoiceProvider,
 		metrics: m,
 		limits:  newLimits(d.Config.RateLimitScale),
 		now:     time.Now,
-	}, nil
+	}
+	if d.Config.VoiceProvider == "twilio" && d.Twilio != nil {
+		h.voice, h.voiceProvider, h.twilio = "twilio", d.Twilio, d.Twilio
+	}
+	return h, nil
+}
+
+// StoreDeps fills Deps from one store and the configured provider: the
+// same wiring for the server and for the tests that drive it.
+func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
+	d := Deps{
+		Config:  cfg,
+		Tickets: store.Tickets,
+		Agents:  store.Agents,
+		Setup:   store.Setup,
+		Calls:   store.Calls,
+		DB:      store,
+		Logger:  log,
+	}
+	if cfg.VoiceProvider == "twilio" {
+		d.Twilio = twilio.New(cfg.Twilio, cfg.PublicURL)
+	}
+	return d
 }

@@ -81,6 +81,7 @@ type limits struct {
 	ticketsPerIP  *window // ticket submissions
 	loginFailIP   *window // failed sign-ins per address
 	loginFailUser *window // failed sign-ins per account
+	tokens        *window // voice tokens per agent session or address
 }
 
 func newLimits(scale int) *limits {
@@ -91,5 +92,8 @@ func newLimits(scale int) *limits {
 		ticketsPerIP:  newWindow(10*scale, 10*time.Minute),
 		loginFailIP:   newWindow(20*scale, 15*time.Minute),
 		loginFailUser: newWindow(5, 15*time.Minute),
+		// A page fetches one token per call and one per refresh; thirty a
+		// minute leaves room for retries and stops bulk minting.
+		tokens: newWindow(30*scale, time.Minute),
 	}
 }

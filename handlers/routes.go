@@ -37,6 +37,14 @@ func (h *Handler) Routes() (http.Handler, error) {
 	public.POST("/logout", h.logout)
 	public.GET("/setup", h.showSetup)
 	public.POST("/setup", h.createFirstAgent)
+	public.POST("/token", h.issueToken)
+
+	// Twilio webhooks: signed by Twilio, checked before anything else.
+	tw := r.Group("/call", h.twilioSigned)
+	tw.POST("/connect", h.connectCall)
+	tw.POST("/status", h.recordCallStatus)
+	tw.POST("/dial-result", h.dialResult)
+	tw.POST("/voicemail", h.saveVoicemail)
 
 	// Agents only.
 	agent := r.Group("/", h.loadSession, h.requireAgent)

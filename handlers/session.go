@@ -161,7 +161,7 @@ func (h *Handler) clearCookie(c *gin.Context, name string) { h.setCookie(c, name
 // that nobody can plant text that appears to come from Ringdesk.
 func (h *Handler) setFlash(c *gin.Context, kind, msg string) {
 	payload := base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + msg))
-	h.setCookie(c, flashCookie, payload+"."+h.sign(payload), 60)
+	h.setCookie(c, flashCookie, payload+"."+h.mac("flash", payload), 60)
 }
 
 // takeFlash returns and clears the pending flash message, if any.
@@ -172,7 +172,7 @@ func (h *Handler) takeFlash(c *gin.Context) *flash {
 	}
 	h.clearCookie(c, flashCookie)
 	payload, sig, ok := strings.Cut(raw, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(h.sign(payload))) {
+	if !ok || !hmac.Equal([]byte(sig), []byte(h.mac("flash", payload))) {
 		return nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(payload)
@@ -186,10 +186,38 @@ func (h *Handler) takeFlash(c *gin.Context) *flash {
 	return &flash{Kind: kind, Message: msg}
 }
 
-func (h *Handler) sign(s string) string {
+// mac signs s for one purpose, so a value signed for one use (a flash
+// message) is never accepted for another (a ticket reference).
+func (h *Handler) mac(purpose, s string) string {
 	m := hmac.New(sha256.New, h.cfg.SessionSecret)
-	m.Write([]byte("flash:" + s))
+	m.Write([]byte(purpose + ":" + s))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ticketRefCookie remembers, in the customer's browser, the ticket it just
+// opened, so a call or voicemail from that browser joins the ticket.
+const (
+	ticketRefCookie = "ringdesk_ticket"
+	ticketRefMaxAge = 7 * 24 * 60 * 60
+)
+
+// ticketRef signs a ticket id for the customer's browser to hand back.
+func (h *Handler) ticketRef(id bson.ObjectID) string {
+	return id.Hex() + "." + h.mac("ticket", id.Hex())
+}
+
+// ticketFromRef returns the ticket a reference names, or nil when the
+// reference is missing or forged: it is a request, checked, never trusted.
+func (h *Handler) ticketFromRef(ref string) *bson.ObjectID {
+	hexID, sig, ok := strings.Cut(ref, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(h.mac("ticket", hexID))) {
+		return nil
+	}
+	id, err := bson.ObjectIDFromHex(hexID)
+	if err != nil {
+		return nil
+	}
+	return &id
 }
 
 // safeNext keeps post-sign-in redirects on this site: only a local path,

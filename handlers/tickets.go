@@ -20,7 +20,11 @@ const msgTicketThrottled = "You've sent several tickets in a short time. Please 
 // so that a double-click or a retried post cannot create two tickets.
 func (h *Handler) showHome(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
-	h.render(c, http.StatusOK, "home", viewData{Title: "Support", Form: ticketForm{Nonce: randomToken(16)}})
+	data := viewData{Title: "Support", Form: ticketForm{Nonce: randomToken(16)}}
+	if ref, err := c.Cookie(ticketRefCookie); err == nil && h.ticketFromRef(ref) != nil {
+		data.TicketRef = ref
+	}
+	h.render(c, http.StatusOK, "home", data)
 }
 
 // ticketRequest is the JSON body of "POST /tickets". Both spellings of the
@@ -135,6 +139,7 @@ func (h *Handler) createTicket(c *gin.Context) {
 		c.JSON(status, t)
 		return
 	}
+	h.setCookie(c, ticketRefCookie, h.ticketRef(t.ID), ticketRefMaxAge)
 	h.setFlash(c, "success", "Thanks, "+t.Name+" — we've received your ticket #"+itoa(t.Number)+". An agent will call you at "+t.PhoneDisplay()+".")
 	c.Redirect(http.StatusSeeOther, "/")
 }
@@ -174,7 +179,16 @@ func (h *Handler) showTicket(c *gin.Context) {
 		c.JSON(http.StatusOK, t)
 		return
 	}
+	calls, err := h.calls.ForTicket(c, t.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	v := newTicketView(t, h.now())
+	v.Calls = make([]callView, len(calls))
+	for i := range calls {
+		v.Calls[i] = newCallView(calls[i].Summary(), &calls[i])
+	}
 	c.Header("Cache-Control", "no-store")
 	h.render(c, http.StatusOK, "ticket", viewData{Title: "Ticket #" + itoa(t.Number), Ticket: &v})
 }

@@ -24,7 +24,8 @@ type viewData struct {
 	Voice   string // "twilio", "vonage" or ""
 
 	// home: the ticket form
-	Form ticketForm
+	Form      ticketForm
+	TicketRef string // signed ref of the ticket this browser just opened, for linking its calls
 	// login
 	Login loginForm
 	// setup: the first agent's sign-up
@@ -76,13 +77,68 @@ type ticketView struct {
 	Description  string
 	Status       string // "open" or "closed"
 	Open         bool
-	CreatedISO   string // RFC 3339, for <time datetime>
-	CreatedAbs   string // "21 Nov 2026, 09:41 UTC"
-	CreatedRel   string // "5 minutes ago"
+	CreatedISO   string     // RFC 3339, for <time datetime>
+	CreatedAbs   string     // "21 Nov 2026, 09:41 UTC"
+	CreatedRel   string     // "5 minutes ago"
+	Voicemail    bool       // opened by a voicemail; may have no phone number
+	Calls        []callView // newest first; the dashboard gets the last few
+	MoreCalls    int        // calls not shown on the dashboard
+}
+
+// callView is one line of a ticket's call history.
+type callView struct {
+	Incoming     bool
+	Direction    string // "Outgoing call" or "Incoming call"
+	Outcome      string // "Answered", "No answer", "Voicemail", ...
+	Answered     bool
+	Duration     string // talk or message time as m:ss, "" when none
+	StartedISO   string
+	StartedAbs   string
+	StartedRel   string
+	RecordingURL string // voicemail, ticket page only
+	HungUpBy     string // "caller" or "callee" where known, ticket page only
+}
+
+// dashboardCalls is how many calls a dashboard card lists.
+const dashboardCalls = 3
+
+var outcomes = map[models.CallStatus]string{
+	models.CallInitiated: "Calling…",
+	models.CallRinging:   "Ringing…",
+	models.CallAnswered:  "In call",
+	models.CallCompleted: "Answered",
+	models.CallBusy:      "Busy",
+	models.CallNoAnswer:  "No answer",
+	models.CallFailed:    "Failed",
+	models.CallCanceled:  "Cancelled",
+	models.CallVoicemail: "Voicemail",
+}
+
+// newCallView describes a call; c adds the ticket page's details.
+func newCallView(s models.CallSummary, c *models.Call) callView {
+	v := callView{
+		Incoming:   s.Direction == models.CallInbound,
+		Direction:  "Outgoing call",
+		Outcome:    outcomes[s.Status],
+		Answered:   s.Status == models.CallCompleted,
+		StartedISO: s.StartedAt.UTC().Format(time.RFC3339),
+		StartedAbs: s.StartedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
+		StartedRel: relativeTime(s.StartedAt, time.Now()),
+	}
+	if v.Incoming {
+		v.Direction = "Incoming call"
+	}
+	if s.Duration > 0 {
+		v.Duration = formatDuration(s.Duration)
+	}
+	if c != nil {
+		v.RecordingURL, v.HungUpBy = c.RecordingURL, c.HungUpBy
+	}
+	return v
 }
 
 func newTicketView(t *models.Ticket, now time.Time) ticketView {
-	return ticketView{
+	v := ticketView{
 		ID:           t.ID.Hex(),
 		Number:       t.Number,
 		Name:         t.Name,
@@ -94,7 +150,18 @@ func newTicketView(t *models.Ticket, now time.Time) ticketView {
 		CreatedISO:   t.CreatedAt.UTC().Format(time.RFC3339),
 		CreatedAbs:   t.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
 		CreatedRel:   relativeTime(t.CreatedAt, now),
+		Voicemail:    t.Source == "voicemail",
 	}
+	calls := t.RecentCalls()
+	if len(calls) > dashboardCalls {
+		v.MoreCalls = len(calls) - dashboardCalls
+		calls = calls[:dashboardCalls]
+	}
+	v.Calls = make([]callView, len(calls))
+	for i, c := range calls {
+		v.Calls[i] = newCallView(c, nil)
+	}
+	return v
 }
 
 // relativeTime says how long ago t was, the way people say it.

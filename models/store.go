@@ -31,6 +31,7 @@ type Store struct {
 	Tickets *TicketStore
 	Agents  *AgentStore
 	Setup   *SetupStore
+	Calls   *CallStore
 
 	embedded *Embedded // nil when connected to an external MongoDB
 	where    string
@@ -57,6 +58,7 @@ func Connect(ctx context.Context, uri, database string) (*Store, error) {
 		Tickets: &TicketStore{coll: db.Collection("tickets"), counters: db.Collection("counters")},
 		Agents:  &AgentStore{coll: db.Collection("agents")},
 		Setup:   &SetupStore{coll: db.Collection("setup")},
+		Calls:   &CallStore{coll: db.Collection("calls"), tickets: db.Collection("tickets")},
 	}
 	s.where = "MongoDB at " + redactURI(uri)
 	return s, nil

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,24 @@ type Ticket struct {
 
 	// IdempotencyKey makes a retried submission return the first ticket.
 	IdempotencyKey string `bson:"idempotencyKey" json:"-"`
+
+	// Source is "voicemail" for tickets opened by a voicemail; empty for
+	// the ticket form. Voicemail tickets may have no phone number.
+	Source string `bson:"source,omitempty" json:"source,omitempty"`
+
+	// Calls summarises the ticket's calls, keyed by call id, so that the
+	// dashboard needs no second query; CallStore keeps it current.
+	Calls map[string]CallSummary `bson:"calls,omitempty" json:"calls,omitempty"`
+}
+
+// RecentCalls returns the ticket's call summaries, newest first.
+func (t *Ticket) RecentCalls() []CallSummary {
+	calls := make([]CallSummary, 0, len(t.Calls))
+	for _, c := range t.Calls {
+		calls = append(calls, c)
+	}
+	sort.Slice(calls, func(i, j int) bool { return calls[i].StartedAt.After(calls[j].StartedAt) })
+	return calls
 }
 
 // PhoneDisplay formats the stored number for people: +1 415-555-0100.

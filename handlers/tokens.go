@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/ringdesk/ringdesk/models"
+)
+
+// The two browser identities. Only the agent's may reach phone numbers
+// and receive calls; every customer shares the customer identity.
+const (
+	identityAgent    = "support_agent"
+	identityCustomer = "customer"
+)
+
+// VoiceProvider mints browser voice tokens for one provider.
+type VoiceProvider interface {
+	Name() string
+	Token(identity string, incoming bool, ttl time.Duration, now time.Time) (token string, expires time.Time, err error)
+}
+
+// issueToken handles "POST /token": a voice token for this browser. A
+// signed-in agent (checked against the database, so a signed-out session
+// cannot mint one) gets the agent identity; anyone else is a customer.
+func (h *Handler) issueToken(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	if h.voiceProvider == nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "Calling is not configured on this server."})
+		return
+	}
+	identity, incoming := identityCustomer, false
+	key := "ip:" + c.ClientIP()
+	if s := sessionFrom(c); s != nil {
+		id, _ := bson.ObjectIDFromHex(s.Subject)
+		a, err := h.agents.Get(c, id)
+		switch {
+		case err == nil && !a.SessionRevoked(s.ID):
+			identity, incoming = identityAgent, true
+			key = "agent:" + s.ID
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			h.fail(c, err)
+			return
+		}
+	}
+	if ok, retry := h.limits.tokens.hit(key, h.now()); !ok {
+		c.Header("Retry-After", retryAfter(retry))
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "Too many call attempts; please wait a minute."})
+		return
+	}
+	token, expires, err := h.voiceProvider.Token(identity, incoming, h.cfg.TokenTTL, h.now())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"token":     token,
+		"identity":  identity,
+		"provider":  h.voiceProvider.Name(),
+		"expiresAt": expires.UTC().Format(time.RFC3339),
+	})
+}
