@@ -60,6 +60,36 @@ func (t Twilio) Configured() bool {
 	return t.AccountSID != "" && t.AuthToken != "" && t.APIKey != "" && t.APISecret != "" && t.TwiMLAppSID != ""
 }
 
+// validate checks the shape of each Twilio setting that is present, so a
+// value pasted into the wrong variable is caught at start-up rather than
+// on the first call.
+func (t Twilio) validate() error {
+	for _, f := range []struct{ name, value, prefix string }{
+		{"TWILIO_ACCOUNT_SID", t.AccountSID, "AC"},
+		{"TWILIO_API_KEY", t.APIKey, "SK"},
+		{"TWILIO_TWIML_APP_SID", t.TwiMLAppSID, "AP"},
+	} {
+		if f.value != "" && !isSID(f.value, f.prefix) {
+			return fmt.Errorf("%s: must be %s followed by 32 hexadecimal characters", f.name, f.prefix)
+		}
+	}
+	if t.CallerID != "" {
+		num, err := phonenumbers.Parse(t.CallerID, "")
+		if err != nil || !strings.HasPrefix(t.CallerID, "+") || phonenumbers.Format(num, phonenumbers.E164) != t.CallerID {
+			return errors.New("TWILIO_CALLER_ID: must be a phone number in E.164 form, e.g. +14155550100")
+		}
+	}
+	return nil
+}
+
+func isSID(s, prefix string) bool {
+	if len(s) != 34 || !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	_, err := hex.DecodeString(s[2:])
+	return err == nil
+}
+
 // Vonage holds the Vonage application settings.
 type Vonage struct {
 	ApplicationID, PrivateKeyPath, Number, SignatureSecret, FallbackNumber string
@@ -139,6 +169,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	if c.TokenTTL, err = durationVar(get, "TOKEN_TTL", time.Hour, 3*time.Minute, 24*time.Hour); err != nil {
+		return nil, err
+	}
+	if err := c.Twilio.validate(); err != nil {
 		return nil, err
 	}
 	if c.VoiceProvider, err = pickProvider(get("VOICE_PROVIDER"), c.Twilio, c.Vonage); err != nil {
