@@ -52,13 +52,14 @@ func Connect(ctx context.Context, uri, database string) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
 	}
 	db := client.Database(database)
+	ticketLocks := newDocLocks()
 	s := &Store{
 		client:  client,
 		db:      db,
-		Tickets: &TicketStore{coll: db.Collection("tickets"), counters: db.Collection("counters")},
+		Tickets: &TicketStore{coll: db.Collection("tickets"), counters: db.Collection("counters"), locks: ticketLocks},
 		Agents:  &AgentStore{coll: db.Collection("agents")},
 		Setup:   &SetupStore{coll: db.Collection("setup")},
-		Calls:   &CallStore{coll: db.Collection("calls"), tickets: db.Collection("tickets")},
+		Calls:   &CallStore{coll: db.Collection("calls"), tickets: db.Collection("tickets"), callLocks: newDocLocks(), ticketLocks: ticketLocks},
 	}
 	s.where = "MongoDB at " + redactURI(uri)
 	return s, nil

@@ -27,6 +27,7 @@ const maxNumberAttempts = 50
 type TicketStore struct {
 	coll     *mongo.Collection
 	counters *mongo.Collection
+	locks    *docLocks // per ticket, shared with CallStore
 }
 
 // Create stores t, giving it an id, a sequential number and a creation time.
@@ -123,6 +124,11 @@ func (s *TicketStore) Get(ctx context.Context, id bson.ObjectID) (*Ticket, error
 func (s *TicketStore) SetStatus(ctx context.Context, id bson.ObjectID, status TicketStatus) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	unlock, err := s.locks.lock(ctx, id.Hex()) // see docLocks
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	res, err := s.coll.UpdateOne(ctx, bson.M{"_id": id},
 		bson.M{"$set": bson.M{"status": status, "updatedAt": time.Now().UTC().Truncate(time.Millisecond)}})
 	if err != nil {
