@@ -1,9 +1,18 @@
 # Build a static Ringdesk binary, then ship it alone on a minimal image.
+
+# The browser calling SDKs, from npm, into public/vendor.
+FROM node:20-bookworm-slim AS vendor
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+RUN mkdir -p public/vendor && bash scripts/vendor.sh
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=vendor /src/public/vendor ./public/vendor
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ringdesk . \
  && mkdir -p /out/data
 

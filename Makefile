@@ -1,14 +1,19 @@
 # Ringdesk: `make run` starts it, `make test` checks it. Go fetches its own
-# modules on first use; nothing else needs installing.
+# modules on first use; npm fetches the browser calling SDKs (vendor).
 GO ?= go
 PKGS := ./...
 
-.PHONY: run build test vet fmt bench screenshots clean
+.PHONY: run build test vet fmt bench screenshots clean vendor
 
-run:
+# Browser SDKs pinned in package-lock.json, copied into public/vendor, which
+# the binary embeds.
+vendor:
+	bash scripts/vendor.sh
+
+run: vendor
 	$(GO) run .
 
-build:
+build: vendor
 	$(GO) build -trimpath -o bin/ringdesk .
 
 vet:
@@ -16,15 +21,16 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-test: vet
+test: vendor vet
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s $(PKGS)
 
 # Refresh the README screenshots (needs Debian's chromium).
-screenshots:
+screenshots: vendor
 	RINGDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestScreenshots ./e2e/
 
 clean:
-	rm -rf bin
+	rm -rf bin node_modules
+	find public/vendor -mindepth 1 ! -name .gitkeep -delete

@@ -20,7 +20,9 @@ func TestScreenshots(t *testing.T) {
 	if dir == "" {
 		t.Skip("set RINGDESK_SCREENSHOTS=dir to refresh README's screenshots")
 	}
-	a := startApp(t, nil)
+	// Calling is on, with the Twilio SDK's test double in the page
+	// (softphone_test.go), so the softphone can be pictured mid-call.
+	a := startApp(t, twilioEnv)
 	seedTickets(t, a.Store)
 	if _, err := a.Store.Agents.Create(context.Background(), models.AgentInput{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
@@ -39,7 +41,7 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	shot("home.png", 1280, 860, chromedp.Navigate(a.URL+"/"), chromedp.WaitVisible(`#name`))
+	shot("home.png", 1280, 860, withFakeTwilio(), chromedp.Navigate(a.URL+"/"), chromedp.WaitVisible(`#name`))
 	shot("home-errors.png", 1280, 1000,
 		chromedp.SendKeys(`#name`, "Grace Hopper"),
 		chromedp.SendKeys(`#phone_number`, "555 01"),
@@ -52,6 +54,22 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Submit(`#password`),
 		chromedp.WaitVisible(`article.ticket`))
 	shot("dashboard-phone.png", 375, 800, chromedp.Navigate(a.URL+"/dashboard"), chromedp.WaitVisible(`article.ticket`))
+	shot("dashboard-ringing.png", 1280, 900,
+		chromedp.Navigate(a.URL+"/dashboard"),
+		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
+		chromedp.Evaluate(`window.__fake.ring({})`, nil),
+		chromedp.WaitVisible(`.incoming-call`))
+	shot("dashboard-in-call.png", 1280, 900,
+		chromedp.Click(`.incoming-reject`),
+		chromedp.Click(`article.ticket .call-customer`),
+		waitJS("the call panel", `!document.querySelector(".call-panel").hidden`),
+		chromedp.Evaluate(`window.__fake.lastCall.emit("ringing"), window.__fake.lastCall.emit("accept")`, nil),
+		chromedp.Click(`.call-keypad-toggle`),
+		chromedp.Click(`.keypad-key[data-digit="1"]`),
+		chromedp.Click(`.keypad-key[data-digit="2"]`),
+		chromedp.Click(`.call-mute`),
+		chromedp.Evaluate(`document.activeElement.blur()`, nil),
+		waitText(".call-panel-state .call-timer", "00:02"))
 }
 
 // seedTickets inserts a few realistic tickets spread over the last days.

@@ -75,6 +75,7 @@ type Handler struct {
 	log     *slog.Logger
 	tmpl    templates
 	static  fs.FS
+	etags   map[string]string // static file path -> ETag
 
 	voice         string        // provider name for the pages, "" when calling is off
 	voiceProvider VoiceProvider // mints browser tokens; nil when calling is off
@@ -96,6 +97,10 @@ func New(d Deps) (*Handler, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	etags, err := hashFiles(public.FS)
+	if err != nil {
+		return nil, fmt.Errorf("read static files: %w", err)
+	}
 	m, err := newMetrics(d.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
@@ -110,6 +115,7 @@ func New(d Deps) (*Handler, error) {
 		log:     d.Logger,
 		tmpl:    tmpl,
 		static:  public.FS,
+		etags:   etags,
 		metrics: m,
 		limits:  newLimits(d.Config.RateLimitScale),
 		now:     time.Now,

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"path"
@@ -28,16 +30,35 @@ func (h *Handler) readyz(c *gin.Context) {
 func (h *Handler) showMetrics(c *gin.Context) { h.metrics.handler(c) }
 
 // serveStatic handles "GET /static/*path" from the embedded public files.
+// Browsers revalidate each time (a deploy must not leave them on old
+// scripts) and get 304 while the content hash in the ETag is unchanged.
 // Directories are not listed.
 func (h *Handler) serveStatic(c *gin.Context) {
 	name := strings.TrimPrefix(path.Clean(c.Param("path")), "/")
-	st, err := fs.Stat(h.static, name)
-	if err != nil || st.IsDir() {
+	etag, ok := h.etags[name]
+	if !ok {
 		h.notFound(c)
 		return
 	}
-	// Files are embedded in the binary, so they change only with a new
-	// release; an hour of caching is safe and revalidation is cheap.
-	c.Header("Cache-Control", "public, max-age=3600")
+	c.Header("Cache-Control", "no-cache")
+	c.Header("ETag", etag)
 	c.FileFromFS(name, http.FS(h.static))
+}
+
+// hashFiles computes an ETag for every embedded file once, at start-up.
+func hashFiles(fsys fs.FS) (map[string]string, error) {
+	etags := map[string]string{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		etags[p] = `"` + hex.EncodeToString(sum[:12]) + `"`
+		return nil
+	})
+	return etags, err
 }

@@ -29,20 +29,31 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
-// contentSecurityPolicy allows only our own scripts and styles; pages have
-// no inline script or style at all.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// voiceConnectSrc lists, per provider, where its browser SDK connects for
+// signalling and call-quality events. Call audio itself is WebRTC, which
+// CSP does not govern.
+var voiceConnectSrc = map[string]string{
+	"twilio": " wss://*.twilio.com https://*.twilio.com",
+}
 
-func securityHeaders(https bool) gin.HandlerFunc {
+// contentSecurityPolicy allows only our own scripts and styles (pages have
+// no inline script or style at all) and, for connections, only this site
+// and the configured voice provider.
+func contentSecurityPolicy(voice string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'" + voiceConnectSrc[voice] + "; media-src 'self' blob:; object-src 'none'; " +
+		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+func securityHeaders(https bool, csp string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "microphone=(self), camera=(), geolocation=()")
+		h.Set("Permissions-Policy", "microphone=(self), speaker-selection=(self), camera=(), geolocation=()")
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}

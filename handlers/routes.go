@@ -17,7 +17,7 @@ func (h *Handler) Routes() (http.Handler, error) {
 	if err := r.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
-	r.Use(h.recoverPanic, h.observe, securityHeaders(h.cfg.Secure()), limitBody(maxBodyBytes))
+	r.Use(h.recoverPanic, h.observe, securityHeaders(h.cfg.Secure(), contentSecurityPolicy(h.voice)), limitBody(maxBodyBytes))
 	r.NoRoute(h.notFound)
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(h.methodNotAllowed)

@@ -2,16 +2,14 @@
 // JavaScript. Each feature is a function that takes the document and wires
 // its own event listeners; start() runs them all once the DOM is ready.
 //
-// To add a feature (the softphone, say), write it in its own module and
-// add it to `features`:
-//
-//   import { startSoftphone } from "./softphone.js";
-//   const features = [refreshRelativeTimes, guardDoubleSubmit, startSoftphone];
+// To add a feature, write it in its own module and add it to `features`.
 //
 // House rules: listeners only (no inline handlers), and text goes into the
 // page through textContent, never innerHTML.
 
-const features = [refreshRelativeTimes, guardDoubleSubmit];
+import { startSoftphone } from "./softphone.js";
+
+const features = [refreshRelativeTimes, guardDoubleSubmit, startSoftphone];
 
 function start() {
   for (const feature of features) {

@@ -1,0 +1,371 @@
+// The agents' softphone (#softphone on the dashboard and ticket pages): the
+// device registers for incoming calls on load; an incoming customer call
+// rings with Accept/Reject; "Call Customer" calls the ticket's number; during
+// a call a panel shows who, the number, state and timer, with hang up, mute,
+// a DTMF keypad and speaker/microphone choice. The markup is in the page
+// (views/layout.html, "softphone"); this fills it in with textContent only.
+
+import { CallTimer, GIVE_UP, VoiceLine, asVoiceError } from "./voice.js";
+
+const DEVICE_TEXT = {
+  connecting: "Connecting to the phone service…",
+  ready: "Ready for calls",
+  offline: "Offline — reconnecting…",
+};
+
+const KEYPAD_KEYS = /^[0-9*#]$/;
+
+export function startAgentPhone(doc, root) {
+  const $ = (sel) => root.querySelector(sel);
+  const ui = {
+    device: $(".device-status"),
+    deviceText: $(".device-status-text"),
+    notice: $(".softphone-notice"),
+    noticeText: $(".softphone-notice-text"),
+    noticeDismiss: $(".softphone-notice-dismiss"),
+    incoming: $(".incoming-call"),
+    incomingFrom: $(".incoming-call-from"),
+    incomingTicket: $(".incoming-call-ticket"),
+    accept: $(".incoming-accept"),
+    reject: $(".incoming-reject"),
+    panel: $(".call-panel"),
+    who: $(".call-panel-who"),
+    ticket: $(".call-panel-ticket"),
+    number: $(".call-panel-number"),
+    stateText: $(".call-state-text"),
+    timer: $(".call-panel-state .call-timer"),
+    muted: $(".call-panel-muted"),
+    controls: $(".call-controls"),
+    mute: $(".call-mute"),
+    keypadToggle: $(".call-keypad-toggle"),
+    hangUp: $(".call-hangup"),
+    keypad: $(".keypad"),
+    keypadDisplay: $(".keypad-display"),
+    audio: $(".call-audio"),
+    speaker: $(".call-audio select[data-audio=output]"),
+    microphone: $(".call-audio select[data-audio=input]"),
+    dismiss: $(".call-dismiss"),
+  };
+  root.hidden = false;
+
+  const line = new VoiceLine(doc, { incoming: true });
+  let ringing = null; // the incoming call waiting for Accept/Reject
+  let current = null; // {call, timer, accepted, error, done, returnFocus}
+
+  // ---- Device status --------------------------------------------------------
+
+  line.on("status", ({ state, error }) => {
+    ui.device.dataset.state = state;
+    ui.deviceText.textContent =
+      state === "error" ? error.message : state === "offline" && error?.kind === "network" ? "Offline — can't reach the calling service, retrying…" : (DEVICE_TEXT[state] ?? "");
+  });
+  line.start().catch(() => {}); // the status line says what went wrong
+
+  function notify(text) {
+    ui.noticeText.textContent = text;
+    ui.notice.hidden = false;
+  }
+  ui.noticeDismiss?.addEventListener("click", () => {
+    ui.notice.hidden = true;
+  });
+
+  // ---- Incoming calls -------------------------------------------------------
+
+  line.on("incoming", (call) => {
+    if (current || ringing) {
+      call.reject(); // the SDK already ignores calls while busy; be sure
+      return;
+    }
+    ringing = call;
+    const p = call.params;
+    ui.incomingFrom.textContent = p.customerName ? `${p.customerName} — on the website` : "Customer on the website";
+    setTicketLink(ui.incomingTicket, p.ticketId, p.ticketNumber);
+    ui.incoming.hidden = false;
+    call.on("end", (reason) => {
+      if (ringing !== call) return;
+      ringing = null;
+      ui.incoming.hidden = true;
+      if (reason === "cancel") notify(`Missed call from a customer on the website at ${clock()}`);
+    });
+  });
+
+  ui.accept.addEventListener("click", () => {
+    const call = ringing;
+    if (!call) return;
+    ringing = null;
+    ui.incoming.hidden = true;
+    const p = call.params;
+    begin(call, {
+      who: p.customerName || "Customer",
+      number: "On the website",
+      ticketId: p.ticketId,
+      ticketNumber: p.ticketNumber,
+      state: "Connecting…",
+    });
+    call.accept();
+  });
+
+  ui.reject.addEventListener("click", () => {
+    const call = ringing;
+    if (!call) return;
+    ringing = null;
+    ui.incoming.hidden = true;
+    call.reject();
+  });
+
+  // ---- Outgoing calls -------------------------------------------------------
+
+  doc.addEventListener("click", async (event) => {
+    const button = event.target instanceof Element ? event.target.closest(".call-customer") : null;
+    if (!button || button.disabled || current) return;
+    const d = button.dataset;
+    const entry = show({
+      who: d.ticketName || "Customer",
+      number: d.phoneDisplay || d.phone,
+      ticketId: d.ticketId,
+      ticketNumber: d.ticketNumber,
+      state: "Connecting…",
+      returnFocus: button,
+    });
+    let call;
+    try {
+      call = await line.call({ ticketId: d.ticketId, phoneNumber: d.phone });
+    } catch (err) {
+      finish(entry, asVoiceError(err));
+      return;
+    }
+    if (current !== entry) {
+      call.hangUp(); // hung up before the call was placed
+      return;
+    }
+    attach(entry, call);
+  });
+
+  // The device cannot reach the service while a call is being set up.
+  line.on("error", (error) => {
+    const entry = current;
+    if (!entry || entry.accepted || !GIVE_UP.has(error.kind)) return;
+    entry.error = error;
+    entry.call?.hangUp();
+    finish(entry);
+  });
+
+  // ---- The in-call panel ----------------------------------------------------
+
+  // Shows the panel for a new call and returns its entry.
+  function show({ who, number, ticketId, ticketNumber, state, returnFocus = null }) {
+    const entry = { call: null, timer: null, accepted: false, reconnecting: false, error: null, done: false, returnFocus };
+    current = entry;
+    entry.timer = new CallTimer((t) => {
+      if (current === entry && !entry.reconnecting) setState("in-call", "In call", t);
+    });
+    ui.who.textContent = who;
+    ui.number.textContent = number || "";
+    ui.number.hidden = !number;
+    setTicketLink(ui.ticket, ticketId, ticketNumber);
+    setState("connecting", state);
+    setMuted(false);
+    openKeypad(false);
+    ui.keypadDisplay.textContent = "";
+    ui.controls.hidden = false;
+    ui.dismiss.hidden = true;
+    ui.panel.hidden = false;
+    fillAudioDevices();
+    setCallButtons(true);
+    ui.hangUp.focus();
+    return entry;
+  }
+
+  function begin(call, details) {
+    attach(show(details), call);
+  }
+
+  function attach(entry, call) {
+    entry.call = call;
+    call.on("ringing", () => {
+      if (current === entry && !entry.accepted) setState("ringing", "Ringing…");
+    });
+    call.on("accept", () => {
+      entry.accepted = true;
+      entry.timer.start();
+      fillAudioDevices(); // labels appear once the microphone is allowed
+    });
+    call.on("reconnecting", () => {
+      entry.reconnecting = true;
+      if (current === entry) setState("connecting", "Reconnecting…");
+    });
+    call.on("reconnected", () => {
+      entry.reconnecting = false;
+      if (current === entry && entry.accepted) setState("in-call", "In call", entry.timer.text());
+    });
+    call.on("error", (error) => {
+      entry.error = error;
+      if (call.isClosed()) finish(entry);
+      else if (current === entry) setState("error", error.message);
+    });
+    call.on("end", () => finish(entry));
+  }
+
+  let last = null; // the ended call the panel still shows
+
+  function finish(entry, error = entry.error) {
+    if (entry.done) {
+      // The SDK may report why a call failed just after it hung up.
+      if (error && last === entry && !current) setState("error", error.message);
+      return;
+    }
+    entry.done = true;
+    last = entry;
+    const duration = entry.timer.stop();
+    if (current === entry) current = null;
+    const focusInPanel = ui.panel.contains(doc.activeElement);
+    if (error) setState("error", error.message);
+    else setState("ended", entry.accepted && duration ? `Call ended (${duration})` : "Call ended");
+    ui.controls.hidden = true;
+    ui.audio.hidden = true;
+    openKeypad(false);
+    ui.muted.hidden = true;
+    ui.dismiss.hidden = false;
+    setCallButtons(false);
+    if (focusInPanel) (entry.returnFocus?.isConnected ? entry.returnFocus : ui.dismiss).focus();
+  }
+
+  function setState(state, text, timer = "") {
+    ui.panel.dataset.state = state;
+    ui.stateText.textContent = text;
+    ui.timer.textContent = timer;
+    ui.timer.hidden = !timer;
+  }
+
+  ui.hangUp.addEventListener("click", () => {
+    const entry = current;
+    if (!entry) return;
+    if (entry.call) entry.call.hangUp();
+    else finish(entry); // still connecting to the service: just stop
+  });
+
+  ui.dismiss.addEventListener("click", () => {
+    if (current) return;
+    ui.panel.hidden = true;
+    last = null;
+  });
+
+  // ---- Mute and keypad ------------------------------------------------------
+
+  function setMuted(muted) {
+    ui.mute.setAttribute("aria-pressed", String(muted));
+    ui.muted.hidden = !muted;
+  }
+
+  ui.mute.addEventListener("click", () => {
+    const call = current?.call;
+    if (!call) return;
+    const muted = ui.mute.getAttribute("aria-pressed") !== "true";
+    call.mute(muted);
+    setMuted(muted);
+  });
+
+  function openKeypad(open) {
+    ui.keypad.hidden = !open;
+    ui.keypadToggle.setAttribute("aria-expanded", String(open));
+  }
+
+  ui.keypadToggle.addEventListener("click", () => {
+    openKeypad(ui.keypad.hidden);
+  });
+
+  function sendDigit(digit) {
+    const call = current?.call;
+    if (!call || !KEYPAD_KEYS.test(digit)) return;
+    call.sendDigits(digit);
+    ui.keypadDisplay.textContent = (ui.keypadDisplay.textContent + digit).slice(-24);
+  }
+
+  ui.keypad.addEventListener("click", (event) => {
+    const key = event.target instanceof Element ? event.target.closest("[data-digit]") : null;
+    if (key) sendDigit(key.dataset.digit);
+  });
+
+  // With the keypad open, typing 0-9, * or # anywhere in the panel sends it.
+  ui.panel.addEventListener("keydown", (event) => {
+    if (ui.keypad.hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!KEYPAD_KEYS.test(event.key)) return;
+    if (event.target instanceof Element && event.target.closest("select, input, textarea")) return;
+    event.preventDefault();
+    sendDigit(event.key);
+  });
+
+  // ---- Speaker and microphone -----------------------------------------------
+
+  function fillAudioDevices() {
+    const audio = line.phone?.audio;
+    if (!audio) {
+      ui.audio.hidden = true;
+      return;
+    }
+    const outputs = audio.canPickOutput ? audio.outputs() : [];
+    const inputs = audio.inputs();
+    fillSelect(ui.speaker, outputs, audio.currentOutput(), "Speaker");
+    fillSelect(ui.microphone, inputs, audio.currentInput(), "Microphone");
+    ui.audio.hidden = outputs.length === 0 && inputs.length === 0;
+  }
+
+  ui.speaker.addEventListener("change", () => {
+    line.phone?.audio?.setOutput(ui.speaker.value).catch((err) => console.warn("ringdesk: speaker", err));
+  });
+  ui.microphone.addEventListener("change", () => {
+    line.phone?.audio?.setInput(ui.microphone.value).catch((err) => console.warn("ringdesk: microphone", err));
+  });
+  let audioWatched = false;
+  line.on("status", ({ state }) => {
+    if (state === "ready" && !audioWatched && line.phone?.audio) {
+      audioWatched = true;
+      line.phone.audio.onChange(fillAudioDevices);
+    }
+  });
+
+  // ---- Helpers --------------------------------------------------------------
+
+  function setCallButtons(disabled) {
+    for (const button of doc.querySelectorAll(".call-customer")) {
+      if (disabled && !button.disabled) {
+        button.disabled = true;
+        button.dataset.callBusy = "";
+      } else if (!disabled && "callBusy" in button.dataset) {
+        button.disabled = false;
+        delete button.dataset.callBusy;
+      }
+    }
+  }
+}
+
+// Shows "Ticket #1042" linking to the ticket, or hides el without a ticket.
+function setTicketLink(el, ticketId, ticketNumber) {
+  const link = el.querySelector("a");
+  const ok = typeof ticketId === "string" && /^[0-9a-f]{24}$/.test(ticketId);
+  el.hidden = !ok;
+  if (!ok) return;
+  link.href = `/tickets/${ticketId}`;
+  link.textContent = ticketNumber ? `Ticket #${ticketNumber}` : "Open the ticket";
+}
+
+// Each select keeps the chosen device; an unnamed device (no permission yet)
+// gets a numbered name.
+function fillSelect(select, devices, currentId, noun) {
+  const field = select.closest(".field") ?? select;
+  field.hidden = devices.length === 0;
+  const chosen = select.value || currentId;
+  select.replaceChildren(
+    ...devices.map((d, i) => {
+      const option = document.createElement("option");
+      option.value = d.id;
+      option.textContent = d.label || (d.id === "default" ? `Default ${noun.toLowerCase()}` : `${noun} ${i + 1}`);
+      return option;
+    }),
+  );
+  if (devices.some((d) => d.id === chosen)) select.value = chosen;
+}
+
+function clock() {
+  return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}

@@ -1,0 +1,235 @@
+// Twilio Voice JS SDK 2.x behind the adapter interface voice.js describes.
+// The SDK bundle (public/vendor/twilio.min.js, from npm) defines
+// window.Twilio.Device; it is loaded only when nothing defined that first,
+// so tests can put a scripted double in its place.
+
+import { Emitter, VoiceError } from "./voice.js";
+
+export const name = "twilio";
+
+const SDK_SRC = "/static/vendor/twilio.min.js";
+
+// The SDK would fetch its sounds from Twilio's CDN; scripts/vendor.sh makes
+// our own and they are served from here instead.
+const SOUNDS_DIR = "/static/vendor/sounds/";
+const SOUND_FILES = {
+  incoming: "incoming",
+  outgoing: "outgoing",
+  disconnect: "disconnect",
+  dtmfs: "dtmf-star",
+  dtmfh: "dtmf-hash",
+};
+for (let d = 0; d <= 9; d++) SOUND_FILES[`dtmf${d}`] = `dtmf-${d}`;
+
+const sounds = Object.fromEntries(
+  Object.entries(SOUND_FILES).map(([sound, file]) => [sound, `${SOUNDS_DIR}${file}.wav`]),
+);
+
+let loading = null;
+
+/** Makes window.Twilio.Device available, injecting the SDK script if needed. */
+export function load(doc) {
+  if (window.Twilio?.Device) return Promise.resolve();
+  loading ??= new Promise((resolve, reject) => {
+    const script = doc.createElement("script");
+    script.src = SDK_SRC;
+    script.async = true;
+    script.addEventListener("load", () => {
+      if (window.Twilio?.Device) resolve();
+      else reject(new VoiceError("sdk", "twilio.min.js did not define Twilio.Device"));
+    });
+    script.addEventListener("error", () => {
+      loading = null;
+      reject(new VoiceError("sdk", `could not load ${SDK_SRC}`));
+    });
+    doc.head.append(script);
+  });
+  return loading;
+}
+
+/** A Device for this token. Agents' devices also take incoming calls. */
+export function createPhone(token, { incoming = false } = {}) {
+  const options = { closeProtection: true, logLevel: "warn", sounds };
+  if (incoming) options.allowIncomingWhileBusy = false;
+  return new TwilioPhone(new window.Twilio.Device(token, options));
+}
+
+// ---- Errors -----------------------------------------------------------------
+
+// Twilio error codes (TwilioError.code) by what the person can do about them.
+const KINDS = new Map([
+  [31401, "microphone"], // UserMediaErrors.PermissionDeniedError
+  [31208, "microphone"], // legacy "user denied access to media"
+  [31402, "no-microphone"], // UserMediaErrors.AcquisitionFailedError
+  [31000, "network"], // GeneralErrors.UnknownError
+  [31003, "network"], // ConnectionTimeoutError
+  [31005, "network"], // GeneralErrors.ConnectionError (signalling)
+  [31009, "network"], // TransportError
+  [20101, "auth"], // AccessTokenInvalid
+  [20151, "auth"], // AuthenticationFailed
+  [31201, "auth"], // AuthorizationError
+  [31202, "auth"], // AccessTokenSignatureValidationFailed
+  [31204, "auth"], // InvalidJWTTokenError
+  [20104, "expired"], // AccessTokenExpired
+  [31205, "expired"], // JWTTokenExpiredError
+  [31486, "busy"], // SignalingErrors BusyHere
+  [31480, "no-answer"], // TemporarilyUnavailable
+  [31002, "declined"], // ConnectionDeclinedError
+  [31603, "declined"], // Decline
+]);
+
+const MIC_DENIED = new Set(["NotAllowedError", "PermissionDeniedError", "SecurityError"]);
+const MIC_MISSING = new Set(["NotFoundError", "NotReadableError", "OverconstrainedError", "AbortError"]);
+
+/** Any SDK or browser error as a VoiceError. */
+export function toVoiceError(err) {
+  if (err instanceof VoiceError) return err;
+  const code = Number(err?.code) || 0;
+  const errName = String(err?.name ?? "");
+  let kind = KINDS.get(code);
+  if (!kind && code >= 53000 && code < 54000) kind = "network"; // media/ICE connection errors
+  if (!kind && MIC_DENIED.has(errName)) kind = "microphone";
+  if (!kind && MIC_MISSING.has(errName)) kind = "no-microphone";
+  return new VoiceError(kind ?? "other", String(err?.message ?? err ?? ""), code);
+}
+
+// ---- Device and Call wrappers -----------------------------------------------
+
+class TwilioPhone extends Emitter {
+  constructor(device) {
+    super();
+    this.device = device;
+    device.on("registered", () => this.emit("registered"));
+    device.on("unregistered", () => this.emit("unregistered"));
+    device.on("tokenWillExpire", () => this.emit("tokenWillExpire"));
+    device.on("incoming", (call) => this.emit("incoming", new TwilioCall(call)));
+    // Errors that belong to a call reach that call's own "error" listeners.
+    device.on("error", (err, call) => {
+      if (!call) this.emit("error", toVoiceError(err));
+    });
+    this.audio = device.audio ? new TwilioAudio(device.audio) : null;
+  }
+
+  get state() {
+    return this.device.state;
+  }
+
+  async register() {
+    try {
+      await this.device.register();
+    } catch (err) {
+      throw toVoiceError(err);
+    }
+  }
+
+  updateToken(token) {
+    this.device.updateToken(token);
+  }
+
+  async call(params) {
+    try {
+      return new TwilioCall(await this.device.connect({ params }));
+    } catch (err) {
+      throw toVoiceError(err);
+    }
+  }
+
+  destroy() {
+    this.device.destroy();
+  }
+}
+
+class TwilioCall extends Emitter {
+  #ended = false;
+
+  constructor(call) {
+    super();
+    this.raw = call;
+    this.params = Object.fromEntries(call.customParameters ?? []);
+    call.on("ringing", () => this.emit("ringing"));
+    call.on("accept", () => this.emit("accept"));
+    call.on("reconnecting", () => this.emit("reconnecting"));
+    call.on("reconnected", () => this.emit("reconnected"));
+    call.on("disconnect", () => this.#end("hangup"));
+    call.on("cancel", () => this.#end("cancel"));
+    call.on("reject", () => this.#end("reject"));
+    call.on("error", (err) => this.emit("error", toVoiceError(err)));
+  }
+
+  #end(reason) {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.emit("end", reason);
+  }
+
+  accept() {
+    this.raw.accept();
+  }
+
+  reject() {
+    this.raw.reject();
+  }
+
+  hangUp() {
+    this.raw.disconnect();
+  }
+
+  mute(muted) {
+    this.raw.mute(muted);
+  }
+
+  isMuted() {
+    return this.raw.isMuted();
+  }
+
+  sendDigits(digits) {
+    this.raw.sendDigits(digits);
+  }
+
+  isClosed() {
+    return this.#ended || this.raw.status?.() === "closed";
+  }
+}
+
+class TwilioAudio {
+  constructor(audio) {
+    this.audio = audio;
+  }
+
+  get canPickOutput() {
+    return !!this.audio.isOutputSelectionSupported;
+  }
+
+  inputs() {
+    return listDevices(this.audio.availableInputDevices);
+  }
+
+  outputs() {
+    return listDevices(this.audio.availableOutputDevices);
+  }
+
+  currentInput() {
+    return this.audio.inputDevice?.deviceId ?? "";
+  }
+
+  currentOutput() {
+    const [first] = this.audio.speakerDevices?.get() ?? [];
+    return first?.deviceId ?? "";
+  }
+
+  setInput(id) {
+    return this.audio.setInputDevice(id);
+  }
+
+  setOutput(id) {
+    return this.audio.speakerDevices.set(id);
+  }
+
+  onChange(fn) {
+    this.audio.on?.("deviceChange", fn);
+  }
+}
+
+function listDevices(map) {
+  return [...(map?.values() ?? [])].map((d) => ({ id: d.deviceId, label: d.label }));
+}
