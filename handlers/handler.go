@@ -56,6 +56,7 @@ type Deps struct {
 	Agents  AgentStore
 	Setup   SetupStore
 	Calls   CallStore
+	Media   MediaTokenStore
 	DB      Pinger
 	// Twilio is the Twilio adapter, nil when Twilio is not the provider.
 	Twilio *twilio.Provider
@@ -71,6 +72,7 @@ type Handler struct {
 	agents  AgentStore
 	setup   SetupStore
 	calls   CallStore
+	media   MediaTokenStore
 	db      Pinger
 	log     *slog.Logger
 	tmpl    templates
@@ -111,6 +113,7 @@ func New(d Deps) (*Handler, error) {
 		agents:  d.Agents,
 		setup:   d.Setup,
 		calls:   d.Calls,
+		media:   d.Media,
 		db:      d.DB,
 		log:     d.Logger,
 		tmpl:    tmpl,
@@ -135,6 +138,7 @@ func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 		Agents:  store.Agents,
 		Setup:   store.Setup,
 		Calls:   store.Calls,
+		Media:   store.Media,
 		DB:      store,
 		Logger:  log,
 	}

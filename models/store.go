@@ -32,6 +32,7 @@ type Store struct {
 	Agents  *AgentStore
 	Setup   *SetupStore
 	Calls   *CallStore
+	Media   *MediaTokenStore
 
 	embedded *Embedded // nil when connected to an external MongoDB
 	where    string
@@ -59,6 +60,7 @@ func Connect(ctx context.Context, uri, database string) (*Store, error) {
 		Tickets: &TicketStore{coll: db.Collection("tickets"), counters: db.Collection("counters"), locks: ticketLocks},
 		Agents:  &AgentStore{coll: db.Collection("agents")},
 		Setup:   &SetupStore{coll: db.Collection("setup")},
+		Media:   &MediaTokenStore{coll: db.Collection("media_tokens")},
 		Calls:   &CallStore{coll: db.Collection("calls"), tickets: db.Collection("tickets"), callLocks: newDocLocks(), ticketLocks: ticketLocks},
 	}
 	s.where = "MongoDB at " + redactURI(uri)
