@@ -16,13 +16,7 @@ const msgBadSetupLink = "This set-up link is invalid or has already been used. R
 // only with the one-time token printed in the log at first start.
 func (h *Handler) showSetup(c *gin.Context) {
 	token := c.Query("token")
-	ok, err := h.setup.Check(c, token)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	if !ok {
-		h.failWith(c, http.StatusNotFound, msgBadSetupLink)
+	if !h.checkSetupToken(c, token) {
 		return
 	}
 	h.render(c, http.StatusOK, "setup", viewData{Title: "Create the first agent", Setup: setupForm{Token: token}})
@@ -38,13 +32,7 @@ func (h *Handler) createFirstAgent(c *gin.Context) {
 	form := setupForm{Token: f.Get("token"), Email: strings.TrimSpace(f.Get("email")), Name: strings.TrimSpace(f.Get("name"))}
 	in := models.AgentInput{Email: form.Email, Name: form.Name, Password: f.Get("password")}
 
-	ok, err := h.setup.Check(c, form.Token)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	if !ok {
-		h.failWith(c, http.StatusNotFound, msgBadSetupLink)
+	if !h.checkSetupToken(c, form.Token) {
 		return
 	}
 	if _, _, err := in.Validate(); err != nil {
@@ -77,6 +65,20 @@ func (h *Handler) createFirstAgent(c *gin.Context) {
 	}
 	h.setFlash(c, "success", "Welcome to Ringdesk, "+a.Name+". New tickets appear here.")
 	c.Redirect(http.StatusSeeOther, "/dashboard")
+}
+
+// checkSetupToken answers 404 itself unless token is the current set-up
+// token.
+func (h *Handler) checkSetupToken(c *gin.Context, token string) bool {
+	ok, err := h.setup.Check(c, token)
+	if err != nil {
+		h.fail(c, err)
+		return false
+	}
+	if !ok {
+		h.failWith(c, http.StatusNotFound, msgBadSetupLink)
+	}
+	return ok
 }
 
 // reissueSetupToken logs a fresh set-up link when creating the first agent
