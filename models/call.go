@@ -137,9 +137,17 @@ func (c *Call) Summary() CallSummary {
 		}
 		s.Status = st.Status
 	}
-	// "Completed" with no answer and no talk time means nobody picked up.
+	// "Completed" with no answer and no talk time means nobody picked up;
+	// a more specific reason reported on the way (Vonage sends "busy" and
+	// then "completed") says why.
 	if s.Status == CallCompleted && s.AnsweredAt == nil && s.Duration == 0 {
 		s.Status = CallNoAnswer
+		for _, st := range steps {
+			if st.Status.Terminal() && st.Status != CallCompleted {
+				s.Status = st.Status
+				break
+			}
+		}
 	}
 	if s.Duration == 0 && s.AnsweredAt != nil && !endedAt.IsZero() && endedAt.After(*s.AnsweredAt) {
 		s.Duration = int(endedAt.Sub(*s.AnsweredAt) / time.Second)

@@ -66,6 +66,8 @@ func TestCallSummary(t *testing.T) {
 			models.CallSummary{Status: models.CallNoAnswer, Steps: 2}},
 		{"busy", []models.CallStep{step(initiated, 0), step(models.CallBusy, 2)}, 0,
 			models.CallSummary{Status: models.CallBusy, Steps: 2}},
+		{"busy, then completed (as Vonage reports it)", []models.CallStep{step(ringing, 1), step(models.CallBusy, 2), step(completed, 3)}, 0,
+			models.CallSummary{Status: models.CallBusy, Steps: 3}},
 		{"canceled while ringing", []models.CallStep{step(ringing, 1), step(models.CallCanceled, 8)}, 0,
 			models.CallSummary{Status: models.CallCanceled, Steps: 2}},
 		{"failed", []models.CallStep{step(models.CallFailed, 0)}, 0,
