@@ -338,6 +338,7 @@ func TestSoftphoneCustomer(t *testing.T) {
 		chromedp.SendKeys(`#description`, "My headset crackles."),
 		chromedp.Click(`form[action="/tickets"] button[type=submit]`),
 		chromedp.WaitVisible(`.flash-success`),
+		waitJS("the new page's scripts", `document.readyState === "complete"`), // the form post loaded a new page
 		chromedp.Click(`#call-support`),
 		waitJS("connect", `window.__fake.connects.length === 1`),
 		chromedp.Evaluate(`window.__fake.connects`, &refParams),

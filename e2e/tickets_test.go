@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -20,14 +23,14 @@ func TestTicketJourney(t *testing.T) {
 	var nameVal, descVal, phoneErr string
 	run(t, ctx,
 		chromedp.Navigate(a.URL+"/"),
-		chromedp.SendKeys(`#name`, "Grace Hopper"),
-		chromedp.SendKeys(`#phone_number`, "12345"),
-		chromedp.SendKeys(`#description`, "My <b>headset</b> crackles during calls."),
-		chromedp.Click(`form[action="/tickets"] button[type=submit]`),
-		chromedp.WaitVisible(`#phone_number-error`),
-		chromedp.Text(`#phone_number-error`, &phoneErr),
-		chromedp.Value(`#name`, &nameVal),
-		chromedp.Value(`#description`, &descVal),
+		chromedp.SendKeys(`#name`, "Grace Hopper", chromedp.ByQuery),
+		chromedp.SendKeys(`#phone_number`, "12345", chromedp.ByQuery),
+		chromedp.SendKeys(`#description`, "My <b>headset</b> crackles during calls.", chromedp.ByQuery),
+		chromedp.Click(`form[action="/tickets"] button[type=submit]`, chromedp.ByQuery),
+		pageWith(`#phone_number-error`),
+		chromedp.Text(`#phone_number-error`, &phoneErr, chromedp.ByQuery),
+		chromedp.Value(`#name`, &nameVal, chromedp.ByQuery),
+		chromedp.Value(`#description`, &descVal, chromedp.ByQuery),
 	)
 	if !strings.Contains(phoneErr, "valid phone number") {
 		t.Errorf("phone error = %q", phoneErr)
@@ -38,10 +41,10 @@ func TestTicketJourney(t *testing.T) {
 
 	var flash string
 	run(t, ctx,
-		chromedp.SetValue(`#phone_number`, "+1 415 555 2671"),
-		chromedp.Click(`form[action="/tickets"] button[type=submit]`),
-		chromedp.WaitVisible(`.flash-success`),
-		chromedp.Text(`.flash-success`, &flash),
+		chromedp.SetValue(`#phone_number`, "+1 415 555 2671", chromedp.ByQuery),
+		chromedp.Click(`form[action="/tickets"] button[type=submit]`, chromedp.ByQuery),
+		pageWith(`.flash-success`),
+		chromedp.Text(`.flash-success`, &flash, chromedp.ByQuery),
 	)
 	if !strings.Contains(flash, "Grace Hopper") || !strings.Contains(flash, "#1") {
 		t.Errorf("success flash = %q", flash)
@@ -53,16 +56,40 @@ func TestTicketJourney(t *testing.T) {
 	var card string
 	run(t, ctx,
 		chromedp.Navigate(a.URL+"/dashboard"),
-		chromedp.WaitVisible(`#email`),
-		chromedp.SendKeys(`#email`, "ada@example.com"),
-		chromedp.SendKeys(`#password`, "correct horse battery"),
-		chromedp.Submit(`#password`),
-		chromedp.WaitVisible(`article.ticket`),
-		chromedp.Text(`article.ticket`, &card),
+		pageWith(`#email`),
+		chromedp.SendKeys(`#email`, "ada@example.com", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, "correct horse battery", chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery),
+		pageWith(`article.ticket`),
+		chromedp.Text(`article.ticket`, &card, chromedp.ByQuery),
 	)
 	for _, want := range []string{"#1", "Grace Hopper", "+1 415-555-2671", "My <b>headset</b> crackles"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("dashboard card lacks %q:\n%s", want, card)
 		}
 	}
+}
+
+// pageWith waits until a page that has sel has finished loading. It asks
+// the page again and again, ignoring the errors a navigation in progress
+// causes, because a form post replaces the page under any query.
+func pageWith(sel string) chromedp.Action {
+	cond := `document.readyState === "complete" && document.querySelector(` + strconv.Quote(sel) + `) !== null`
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var ok bool
+			if err := chromedp.Evaluate(cond, &ok).Do(ctx); err == nil && ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("no loaded page with %s after 10 s", sel)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 }
