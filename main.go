@@ -89,6 +89,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if cfg.VoiceProvider == "" {
 		log.Info("calling is not configured: pages work, call buttons say so")
 	}
+	stopSweep := sweepMediaTokens(ctx, store.Media, mediaTokenSweep, log)
+	defer stopSweep()
 
 	h, err := handlers.New(handlers.StoreDeps(cfg, store, log))
 	if err != nil {
@@ -108,6 +110,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown forgets hijacked connections: the sound-check sockets are
+	// closed (1001, going away) by the handler, and waited for below.
+	srv.RegisterOnShutdown(h.CloseSockets)
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return fmt.Errorf("PORT: cannot listen on %s: %w", srv.Addr, err)
@@ -127,7 +132,41 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if err := h.WaitSockets(shutCtx); err != nil {
+		log.Warn("shutdown: sound-check sockets still closing", "err", err)
+	}
 	return nil
+}
+
+// mediaTokenSweep is how often expired media-token records are deleted.
+const mediaTokenSweep = 10 * time.Minute
+
+// sweepMediaTokens deletes expired media-token records now and every
+// interval until ctx ends; the embedded store has no TTL indexes to do
+// it. The returned func stops the sweep and waits for it.
+func sweepMediaTokens(ctx context.Context, tokens *models.MediaTokenStore, interval time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			n, err := tokens.DeleteExpired(ctx, time.Now())
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("delete expired media tokens", "err", err)
+			case n > 0:
+				log.Debug("deleted expired media tokens", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // bootstrapAgents creates ADMIN_EMAIL's agent when asked to, and otherwise

@@ -4,7 +4,10 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -92,12 +95,131 @@ func isSID(s, prefix string) bool {
 
 // Vonage holds the Vonage application settings.
 type Vonage struct {
-	ApplicationID, PrivateKeyPath, Number, SignatureSecret, FallbackNumber string
+	ApplicationID, PrivateKeyPath, SignatureSecret string
+	// Number and FallbackNumber are digits only (E.164 without +), the
+	// form NCCOs use.
+	Number, FallbackNumber string
+	// Key is VONAGE_PRIVATE_KEY, read and parsed once at start-up; it
+	// signs browser tokens and is never logged.
+	Key *rsa.PrivateKey
 }
 
 // Configured reports whether every setting calling needs is present.
 func (v Vonage) Configured() bool {
 	return v.ApplicationID != "" && v.PrivateKeyPath != ""
+}
+
+// minVonageKeyBits is the smallest RSA key accepted for signing tokens.
+const minVonageKeyBits = 2048
+
+// load checks the shape of each Vonage setting that is present and reads
+// the private key, so a wrong path or a pasted value is caught at start-up
+// rather than on the first call.
+func (v *Vonage) load() error {
+	if v.ApplicationID != "" && !isUUID(v.ApplicationID) {
+		return errors.New("VONAGE_APPLICATION_ID: must be the application's id, a UUID such as aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+	}
+	if v.PrivateKeyPath != "" {
+		key, err := readRSAKey(v.PrivateKeyPath)
+		if err != nil {
+			return fmt.Errorf("VONAGE_PRIVATE_KEY: %w", err)
+		}
+		v.Key = key
+	}
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"VONAGE_NUMBER", &v.Number}, {"VONAGE_FALLBACK_NUMBER", &v.FallbackNumber}} {
+		if *f.value == "" {
+			continue
+		}
+		digits, ok := vonageNumber(*f.value)
+		if !ok {
+			return fmt.Errorf("%s: must be a phone number in E.164 form, with or without +, e.g. 14155550100", f.name)
+		}
+		*f.value = digits
+	}
+	if v.FallbackNumber != "" && v.Number == "" {
+		return errors.New("VONAGE_FALLBACK_NUMBER: needs VONAGE_NUMBER, the number calls to phones come from")
+	}
+	return nil
+}
+
+// readRSAKey reads a PEM file holding an unencrypted RSA private key in
+// PKCS#8 (what Vonage's dashboard downloads) or PKCS#1 form. Errors never
+// quote the file's content.
+func readRSAKey(path string) (*rsa.PrivateKey, error) {
+	if strings.HasPrefix(path, "-----BEGIN") {
+		return nil, errors.New("must be the path of the PEM file, not the key itself")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named once, below
+		}
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	block, _ := pem.Decode(raw)
+	if block == nil {
+		return nil, fmt.Errorf("%s is not a PEM file (expected -----BEGIN PRIVATE KEY-----)", path)
+	}
+	var key any
+	switch block.Type {
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "ENCRYPTED PRIVATE KEY":
+		return nil, fmt.Errorf("%s is encrypted; Ringdesk needs the key without a passphrase", path)
+	default:
+		return nil, fmt.Errorf("%s holds a %q block, not a private key", path, block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s does not hold a readable private key", path)
+	}
+	rsaKey, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s holds a %T key; Vonage needs an RSA key", path, key)
+	}
+	if bits := rsaKey.N.BitLen(); bits < minVonageKeyBits {
+		return nil, fmt.Errorf("%s holds a %d-bit RSA key; at least %d bits are needed", path, bits, minVonageKeyBits)
+	}
+	return rsaKey, nil
+}
+
+// vonageNumber accepts a number in E.164 form with or without the + and
+// returns its digits, the form NCCOs use.
+func vonageNumber(s string) (string, bool) {
+	digits := strings.TrimPrefix(s, "+")
+	if len(digits) < 8 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	num, err := phonenumbers.Parse("+"+digits, "")
+	if err != nil || phonenumbers.Format(num, phonenumbers.E164) != "+"+digits || !phonenumbers.IsPossibleNumber(num) {
+		return "", false
+	}
+	return digits, true
+}
+
+// isUUID accepts the 8-4-4-4-12 hexadecimal form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Load reads the configuration through getenv. The error names the
@@ -172,6 +294,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if err := c.Twilio.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.Vonage.load(); err != nil {
 		return nil, err
 	}
 	if c.VoiceProvider, err = pickProvider(get("VOICE_PROVIDER"), c.Twilio, c.Vonage); err != nil {

@@ -2,7 +2,15 @@ package config_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -43,7 +51,7 @@ var (
 	}
 	vonageEnv = env{
 		"VONAGE_APPLICATION_ID":   "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-		"VONAGE_PRIVATE_KEY":      "/run/secrets/vonage.key",
+		"VONAGE_PRIVATE_KEY":      "", // a key file TestMain writes
 		"VONAGE_NUMBER":           "14155552671",
 		"VONAGE_SIGNATURE_SECRET": "vonage-signature-secret-value",
 	}
@@ -463,5 +471,176 @@ func TestWithDotEnvUnreadableFileErrors(t *testing.T) {
 		t.Error("WithDotEnv accepted a directory as .env")
 	} else if !strings.Contains(err.Error(), dir) {
 		t.Errorf("error %q does not name the path %s", err, dir)
+	}
+}
+
+// vonageKey is the application key the Vonage tests load: made when the
+// tests start, never stored in the repository.
+var vonageKey *rsa.PrivateKey
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "ringdesk-config-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if vonageKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(vonageKey)
+	path := dir + "/private.key"
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	vonageEnv["VONAGE_PRIVATE_KEY"] = path
+	return m.Run()
+}
+
+// writePEM writes one PEM block (or, with blockType "", raw bytes) to a
+// temporary file and returns its path.
+func writePEM(t *testing.T, blockType string, der []byte) string {
+	t.Helper()
+	content := der
+	if blockType != "" {
+		content = pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der})
+	}
+	path := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func pkcs8(t *testing.T, key any) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func TestLoadVonage(t *testing.T) {
+	pkcs1 := writePEM(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(vonageKey))
+	tests := []struct {
+		name             string
+		env              env
+		number, fallback string
+	}{
+		{"PKCS#8 key, number without +", vonageEnv, "14155552671", ""},
+		{"PKCS#1 key", vonageEnv.with("VONAGE_PRIVATE_KEY", pkcs1), "14155552671", ""},
+		{"numbers with +", vonageEnv.with("VONAGE_NUMBER", "+447700900123", "VONAGE_FALLBACK_NUMBER", "+14155550199"), "447700900123", "14155550199"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := load(t, tt.env)
+			v := c.Vonage
+			if v.Key == nil || !v.Key.Equal(vonageKey) {
+				t.Errorf("Key was not read from %s", tt.env["VONAGE_PRIVATE_KEY"])
+			}
+			if v.Number != tt.number || v.FallbackNumber != tt.fallback {
+				t.Errorf("numbers = %q, %q; want %q, %q (digits only, as NCCOs use them)", v.Number, v.FallbackNumber, tt.number, tt.fallback)
+			}
+			if c.VoiceProvider != "vonage" || v.ApplicationID != vonageEnv["VONAGE_APPLICATION_ID"] || v.SignatureSecret != vonageEnv["VONAGE_SIGNATURE_SECRET"] {
+				t.Errorf("provider %q, Vonage %+v", c.VoiceProvider, v)
+			}
+		})
+	}
+	// The key is read whenever it is set, whichever provider is chosen.
+	both := twilioEnv.with()
+	for k, v := range vonageEnv {
+		both[k] = v
+	}
+	if c := load(t, both); c.VoiceProvider != "twilio" || c.Vonage.Key == nil {
+		t.Errorf("with both providers: %q, key read %v", c.VoiceProvider, c.Vonage.Key != nil)
+	}
+}
+
+func TestLoadRejectsBadVonageSettings(t *testing.T) {
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der := pkcs8(t, vonageKey)
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	key := func(path string) env { return vonageEnv.with("VONAGE_PRIVATE_KEY", path) }
+	tests := []struct {
+		name     string
+		env      env
+		variable string
+	}{
+		{"key file missing", key(filepath.Join(t.TempDir(), "missing.key")), "VONAGE_PRIVATE_KEY"},
+		{"key path is a directory", key(t.TempDir()), "VONAGE_PRIVATE_KEY"},
+		{"key file not PEM", key(writePEM(t, "", []byte("not a key"))), "VONAGE_PRIVATE_KEY"},
+		{"key file empty", key(writePEM(t, "", nil)), "VONAGE_PRIVATE_KEY"},
+		{"key file is DER, not PEM", key(writePEM(t, "", der)), "VONAGE_PRIVATE_KEY"},
+		{"certificate, not a key", key(writePEM(t, "CERTIFICATE", der)), "VONAGE_PRIVATE_KEY"},
+		{"public key", key(writePEM(t, "PUBLIC KEY", der)), "VONAGE_PRIVATE_KEY"},
+		{"encrypted key", key(writePEM(t, "ENCRYPTED PRIVATE KEY", der)), "VONAGE_PRIVATE_KEY"},
+		{"corrupt PKCS#8", key(writePEM(t, "PRIVATE KEY", der[:len(der)/2])), "VONAGE_PRIVATE_KEY"},
+		{"corrupt PKCS#1", key(writePEM(t, "RSA PRIVATE KEY", []byte("garbage"))), "VONAGE_PRIVATE_KEY"},
+		{"EC key", key(writePEM(t, "PRIVATE KEY", pkcs8(t, ecKey))), "VONAGE_PRIVATE_KEY"},
+		{"Ed25519 key", key(writePEM(t, "PRIVATE KEY", pkcs8(t, edKey))), "VONAGE_PRIVATE_KEY"},
+		{"1024-bit RSA key", key(writePEM(t, "PRIVATE KEY", pkcs8(t, small))), "VONAGE_PRIVATE_KEY"},
+		{"1024-bit PKCS#1 key", key(writePEM(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(small))), "VONAGE_PRIVATE_KEY"},
+		{"the key itself instead of a path", key(keyPEM), "VONAGE_PRIVATE_KEY"},
+		{"application id not a UUID", vonageEnv.with("VONAGE_APPLICATION_ID", "my-app"), "VONAGE_APPLICATION_ID"},
+		{"application id with junk", vonageEnv.with("VONAGE_APPLICATION_ID", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeeg"), "VONAGE_APPLICATION_ID"},
+		{"number not a number", vonageEnv.with("VONAGE_NUMBER", "support"), "VONAGE_NUMBER"},
+		{"number with spaces", vonageEnv.with("VONAGE_NUMBER", "+1 415 555 2671"), "VONAGE_NUMBER"},
+		{"number too short", vonageEnv.with("VONAGE_NUMBER", "12345"), "VONAGE_NUMBER"},
+		{"number with a national prefix", vonageEnv.with("VONAGE_NUMBER", "004414155552671"), "VONAGE_NUMBER"},
+		{"number with an unknown country code", vonageEnv.with("VONAGE_NUMBER", "+99912345678"), "VONAGE_NUMBER"},
+		{"fallback not a number", vonageEnv.with("VONAGE_FALLBACK_NUMBER", "call me"), "VONAGE_FALLBACK_NUMBER"},
+		{"fallback without a number", vonageEnv.with("VONAGE_NUMBER", "", "VONAGE_FALLBACK_NUMBER", "14155550199"), "VONAGE_FALLBACK_NUMBER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(tt.env.get)
+			if err == nil {
+				t.Fatalf("Load = %+v, want an error naming %s", c, tt.variable)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, tt.variable+":") {
+				t.Errorf("error %q does not start with %s:", msg, tt.variable)
+			}
+			if strings.Contains(msg, "\n") || len(msg) <= len(tt.variable)+2 {
+				t.Errorf("error %q is not one line saying what is wrong", msg)
+			}
+			if strings.Contains(msg, "MII") { // base64 DER of a key
+				t.Errorf("error %q quotes key material", msg)
+			}
+		})
+	}
+}
+
+func TestVonageKeyIsNeverLogged(t *testing.T) {
+	c := load(t, vonageEnv)
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("starting", "config", c)
+	if strings.Contains(buf.String(), vonageEnv["VONAGE_SIGNATURE_SECRET"]) {
+		t.Errorf("the log shows VONAGE_SIGNATURE_SECRET:\n%s", buf.String())
+	}
+	// Printed whole, the config shows the key's address, never its numbers.
+	out := buf.String() + fmt.Sprintf("%v %+v", c, c)
+	for _, part := range []string{vonageKey.D.String(), vonageKey.Primes[0].String(), vonageKey.Primes[1].String()} {
+		if strings.Contains(out, part) {
+			t.Fatalf("the configuration's log or %%v output shows the private key:\n%s", out)
+		}
 	}
 }

@@ -36,7 +36,6 @@ const (
 	sayBadNumber       = "That phone number is not valid. Please check it on the ticket and try again."
 	sayNoCallerID      = "Calling phones is not set up yet: the server has no caller I D. Please ask your administrator to set TWILIO_CALLER_ID."
 	sayDatabaseDown    = "Ringdesk can't reach its database right now. Please try again in a minute."
-	saySoundCheckLater = "The sound check is not available on this server yet. Goodbye."
 	sayVoicemailPrompt = "Sorry, all of our agents are busy right now. Please leave a message with your name and phone number after the tone, then press the pound key or hang up."
 	sayVoicemailThanks = "Thank you. Your message has been recorded, and we will get back to you soon. Goodbye."
 	sayGoodbye         = "Thank you for calling. Goodbye."
@@ -69,7 +68,8 @@ func (h *Handler) twilioSigned(c *gin.Context) {
 func (h *Handler) connectCall(c *gin.Context) {
 	f := c.Request.PostForm
 	if f.Get("soundCheck") == "1" {
-		h.twiml(c, h.twilio.SayAndHangUp(saySoundCheckLater))
+		// Anyone may test their audio: the stream only echoes the caller.
+		h.twiml(c, h.twilio.ConnectStream(saySoundCheck, h.twilio.StreamURL("/media"), h.newMediaToken("twilio")))
 		return
 	}
 	if twilio.Caller(f) != identityAgent {
@@ -190,7 +190,7 @@ func (h *Handler) saveVoicemail(c *gin.Context) {
 		return
 	}
 	_, ticketID := callContext(c)
-	if err := h.attachVoicemail(c, sid, ticketID, recording, seconds); err != nil {
+	if err := h.attachVoicemail(c, "twilio", "client:"+identityCustomer, sid, ticketID, recording, seconds); err != nil {
 		// The recording stays in Twilio; the log keeps its address so
 		// nothing is lost while the database is away.
 		h.log.Error("save voicemail", "call", sid, "recording", recording, "err", err)
@@ -198,7 +198,10 @@ func (h *Handler) saveVoicemail(c *gin.Context) {
 	h.twiml(c, h.twilio.SayAndHangUp(sayVoicemailThanks))
 }
 
-func (h *Handler) attachVoicemail(ctx context.Context, sid string, ticketID *bson.ObjectID, recording string, seconds int) error {
+// attachVoicemail logs provider's voicemail recording on the caller's
+// ticket, or on a new "Website caller" ticket; from is the caller as the
+// provider names it. A retried webhook finds the same ticket again.
+func (h *Handler) attachVoicemail(ctx context.Context, provider, from, sid string, ticketID *bson.ObjectID, recording string, seconds int) error {
 	if ticketID == nil {
 		t := models.Ticket{
 			Name:           "Website caller",
@@ -216,7 +219,7 @@ func (h *Handler) attachVoicemail(ctx context.Context, sid string, ticketID *bso
 		ticketID = &t.ID
 	}
 	_, err := h.calls.Record(ctx, models.CallEvent{
-		Provider: "twilio", SID: sid, TicketID: ticketID, Direction: models.CallInbound, From: "client:" + identityCustomer,
+		Provider: provider, SID: sid, TicketID: ticketID, Direction: models.CallInbound, From: from,
 		Status: models.CallVoicemail, At: h.now(), RecordingURL: recording, RecordingDuration: seconds,
 	})
 	return err

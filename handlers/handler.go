@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringdesk/ringdesk/config"
 	"github.com/ringdesk/ringdesk/handlers/twilio"
+	"github.com/ringdesk/ringdesk/handlers/vonage"
 	"github.com/ringdesk/ringdesk/models"
 	"github.com/ringdesk/ringdesk/public"
 	"github.com/ringdesk/ringdesk/views"
@@ -60,6 +61,8 @@ type Deps struct {
 	DB      Pinger
 	// Twilio is the Twilio adapter, nil when Twilio is not the provider.
 	Twilio *twilio.Provider
+	// Vonage is the Vonage adapter, nil when Vonage is not the provider.
+	Vonage *vonage.Provider
 	Logger *slog.Logger
 	// Registry receives the HTTP and ticket metrics; nil makes a new one.
 	Registry *prometheus.Registry
@@ -82,8 +85,10 @@ type Handler struct {
 	voice         string        // provider name for the pages, "" when calling is off
 	voiceProvider VoiceProvider // mints browser tokens; nil when calling is off
 	twilio        *twilio.Provider
+	vonage        *vonage.Provider
 	metrics       *metrics
 	limits        *limits
+	sockets       *mediaSockets // the sound-check WebSockets
 	now           func() time.Time
 }
 
@@ -121,10 +126,17 @@ func New(d Deps) (*Handler, error) {
 		etags:   etags,
 		metrics: m,
 		limits:  newLimits(d.Config.RateLimitScale),
+		sockets: newMediaSockets(m.mediaStreams),
 		now:     time.Now,
 	}
 	if d.Config.VoiceProvider == "twilio" && d.Twilio != nil {
 		h.voice, h.voiceProvider, h.twilio = "twilio", d.Twilio, d.Twilio
+	}
+	if d.Config.VoiceProvider == "vonage" && d.Vonage != nil {
+		h.voice, h.voiceProvider, h.vonage = "vonage", d.Vonage, d.Vonage
+		if !d.Vonage.Signed() {
+			d.Logger.Warn("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks are not authenticated, so anyone who can reach /webhooks/* can forge call events; set it to the account's signature secret")
+		}
 	}
 	return h, nil
 }
@@ -144,6 +156,9 @@ func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 	}
 	if cfg.VoiceProvider == "twilio" {
 		d.Twilio = twilio.New(cfg.Twilio, cfg.PublicURL)
+	}
+	if cfg.VoiceProvider == "vonage" {
+		d.Vonage = vonage.New(cfg.Vonage, cfg.PublicURL)
 	}
 	return d
 }

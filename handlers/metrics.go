@@ -11,6 +11,7 @@ type metrics struct {
 	requests       *prometheus.CounterVec
 	latency        *prometheus.HistogramVec
 	ticketsCreated prometheus.Counter
+	mediaStreams   prometheus.Gauge
 	handler        gin.HandlerFunc
 }
 
@@ -29,8 +30,12 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "ringdesk_tickets_created_total",
 			Help: "Tickets created (retried submissions not counted).",
 		}),
+		mediaStreams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ringdesk_media_streams",
+			Help: "Sound-check media sockets open now (Twilio and Vonage).",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ticketsCreated,
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ticketsCreated, m.mediaStreams,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

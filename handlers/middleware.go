@@ -34,6 +34,9 @@ func limitBody(n int64) gin.HandlerFunc {
 // CSP does not govern.
 var voiceConnectSrc = map[string]string{
 	"twilio": " wss://*.twilio.com https://*.twilio.com",
+	// @vonage/client-sdk 2.x: api-*.vonage.com (REST), ws-*.vonage.com
+	// (socket.io signalling) and hlg.tokbox.com (its logging).
+	"vonage": " https://*.vonage.com wss://*.vonage.com https://hlg.tokbox.com",
 }
 
 // contentSecurityPolicy allows only our own scripts and styles (pages have
@@ -89,6 +92,9 @@ func (h *Handler) observe(c *gin.Context) {
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
 	h.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+	if status == http.StatusSwitchingProtocols {
+		return // an upgraded socket lasts as long as its call: neither latency nor slow
+	}
 	h.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
 	if status >= 500 || elapsed > 2*time.Second {
 		h.log.Warn("request", "method", c.Request.Method, "route", route, "status", status, "elapsed", elapsed)

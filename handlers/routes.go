@@ -46,6 +46,20 @@ func (h *Handler) Routes() (http.Handler, error) {
 	tw.POST("/dial-result", h.dialResult)
 	tw.POST("/voicemail", h.saveVoicemail)
 
+	// Vonage webhooks: signed by Vonage when VONAGE_SIGNATURE_SECRET is set,
+	// checked before anything else.
+	vo := r.Group("/webhooks", h.vonageSigned)
+	vo.GET("/answer", h.answerCall)
+	vo.POST("/answer", h.answerCall)
+	vo.POST("/event", h.recordCallEvent)
+	vo.POST("/events", h.recordCallEvent)
+	vo.POST("/recording", h.saveRecording)
+
+	// Sound-check echo sockets: Twilio's signed Media Streams upgrade, and
+	// Vonage's upgrade carrying a one-time token.
+	r.GET("/media", h.twilioMedia)
+	r.GET("/socket", h.vonageSocket)
+
 	// Agents only.
 	agent := r.Group("/", h.loadSession, h.requireAgent)
 	agent.GET("/dashboard", h.showDashboard)

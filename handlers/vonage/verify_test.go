@@ -1,0 +1,100 @@
+package vonage_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ringdesk/ringdesk/handlers/vonage"
+	"github.com/ringdesk/ringdesk/handlers/vonagetest"
+)
+
+func TestVerifySignedWebhooks(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, publicURL)
+	body := vonagetest.Event{ConversationUUID: vonagetest.NewConversation(), Status: "ringing", Timestamp: time.Now()}.Body()
+	now := time.Now()
+	hs := func(c vonagetest.WebhookClaims) string {
+		return vonagetest.SignClaims(jwt.SigningMethodHS256, []byte(vonagetest.SignatureSecret), c)
+	}
+	claims := func(mutate func(*vonagetest.WebhookClaims)) vonagetest.WebhookClaims {
+		c := vonagetest.Claims(body, now)
+		mutate(&c)
+		return c
+	}
+	tests := []struct {
+		name   string
+		method string
+		auth   string // the whole Authorization header
+		body   []byte
+		ok     bool
+	}{
+		{"valid", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now), body, true},
+		{"valid, lower-case scheme", "POST", "bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now), body, true},
+		{"valid GET without a body", "GET", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, nil, now), nil, true},
+		{"issued 4 minutes ago", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now.Add(-4*time.Minute)), body, true},
+		{"issued 10 s ahead (clock skew)", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now.Add(10*time.Second)), body, true},
+		{"payload_hash in capitals", "POST", "Bearer " + hs(claims(func(c *vonagetest.WebhookClaims) { c.PayloadHash = strings.ToUpper(c.PayloadHash) })), body, true},
+		{"no application_id claim", "POST", "Bearer " + hs(claims(func(c *vonagetest.WebhookClaims) { c.ApplicationID = "" })), body, true},
+
+		{"tampered body", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now), bytes.Replace(body, []byte("ringing"), []byte("answered"), 1), false},
+		{"body added to a GET signature", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, nil, now), body, false},
+		{"wrong secret", "POST", "Bearer " + vonagetest.SignWebhook("another-signature-secret-0123456789", body, now), body, false},
+		{"stale iat", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now.Add(-6*time.Minute)), body, false},
+		{"iat a day old", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now.Add(-24*time.Hour)), body, false},
+		{"future iat", "POST", "Bearer " + vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now.Add(10*time.Minute)), body, false},
+		{"no iat", "POST", "Bearer " + hs(claims(func(c *vonagetest.WebhookClaims) { c.IssuedAt = nil })), body, false},
+		{"expired", "POST", "Bearer " + hs(claims(func(c *vonagetest.WebhookClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Minute)) })), body, false},
+		{"no payload_hash with a body", "POST", "Bearer " + hs(claims(func(c *vonagetest.WebhookClaims) { c.PayloadHash = "" })), body, false},
+		{"another application", "POST", "Bearer " + hs(claims(func(c *vonagetest.WebhookClaims) { c.ApplicationID = "ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee" })), body, false},
+		{"missing header", "POST", "", body, false},
+		{"token without scheme", "POST", vonagetest.SignWebhook(vonagetest.SignatureSecret, body, now), body, false},
+		{"basic auth", "POST", "Basic dXNlcjpwYXNz", body, false},
+		{"bearer without token", "POST", "Bearer ", body, false},
+		{"garbage token", "POST", "Bearer not.a.jwt", body, false},
+		{"alg none", "POST", "Bearer " + vonagetest.SignClaims(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, vonagetest.Claims(body, now)), body, false},
+		{"HS384", "POST", "Bearer " + vonagetest.SignClaims(jwt.SigningMethodHS384, []byte(vonagetest.SignatureSecret), vonagetest.Claims(body, now)), body, false},
+		{"HS512", "POST", "Bearer " + vonagetest.SignClaims(jwt.SigningMethodHS512, []byte(vonagetest.SignatureSecret), vonagetest.Claims(body, now)), body, false},
+		{"RS256 with the application key", "POST", "Bearer " + vonagetest.SignClaims(jwt.SigningMethodRS256, vonagetest.Key(t), vonagetest.Claims(body, now)), body, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, publicURL+"/webhooks/event", bytes.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			err = p.Verify(req, tt.body)
+			switch {
+			case tt.ok && err != nil:
+				t.Errorf("Verify refused a genuine webhook: %v", err)
+			case !tt.ok && err == nil:
+				t.Error("Verify accepted a forged webhook")
+			case !tt.ok && !errors.Is(err, vonage.ErrSignature):
+				t.Errorf("error %v is not ErrSignature", err)
+			}
+		})
+	}
+}
+
+func TestVerifyWithoutSecretRefuses(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SignatureSecret = ""
+	p := vonage.New(cfg, mustURL(t, publicURL))
+	if p.Signed() {
+		t.Error("Signed() with no secret")
+	}
+	req, _ := http.NewRequest("GET", publicURL+"/webhooks/answer", nil)
+	req.Header.Set("Authorization", "Bearer "+vonagetest.SignWebhook(vonagetest.SignatureSecret, nil, time.Now()))
+	if err := p.Verify(req, nil); err == nil {
+		t.Error("Verify without a secret accepted a token")
+	}
+}
