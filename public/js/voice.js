@@ -3,7 +3,7 @@
 // one provider device alive (token refresh, re-registration). The pages'
 // softphones (softphone.js, agent-phone.js) talk only to this module.
 //
-// An adapter is an ES module named after the provider ("twilio", later
+// An adapter is an ES module named after the provider ("twilio",
 // "vonage") that exports:
 //
 //   load(doc): Promise<void>        make its SDK available (inject the script)
@@ -29,6 +29,7 @@
 
 const adapters = {
   twilio: () => import("./twilio-adapter.js"),
+  vonage: () => import("./vonage-adapter.js"),
 };
 
 // ---- Small helpers ----------------------------------------------------------
