@@ -160,7 +160,7 @@ func (h *Handler) recordCallStatus(c *gin.Context) {
 		return
 	}
 	ev.Direction, ev.TicketID = callContext(c)
-	if _, err := h.calls.Record(c, ev); err != nil {
+	if _, err := h.recordCall(c, ev); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -215,10 +215,11 @@ func (h *Handler) attachVoicemail(ctx context.Context, provider, from, sid strin
 		}
 		if created {
 			h.metrics.ticketsCreated.Inc()
+			h.publishCard(&t, true)
 		}
 		ticketID = &t.ID
 	}
-	_, err := h.calls.Record(ctx, models.CallEvent{
+	_, err := h.recordCall(ctx, models.CallEvent{
 		Provider: provider, SID: sid, TicketID: ticketID, Direction: models.CallInbound, From: from,
 		Status: models.CallVoicemail, At: h.now(), RecordingURL: recording, RecordingDuration: seconds,
 	})

@@ -125,7 +125,7 @@ func (h *Handler) recordCallEvent(c *gin.Context) {
 		return
 	}
 	ev.Call.Direction, ev.Call.TicketID = callContext(c)
-	_, recErr := h.calls.Record(c, ev.Call)
+	_, recErr := h.recordCall(c, ev.Call)
 	if next := h.nextForCustomer(c, ev); next != nil {
 		// The caller is waiting on this answer: the call goes on even if
 		// the log could not be written.

@@ -29,7 +29,7 @@ func (h *Handler) showDashboard(c *gin.Context) {
 	now := h.now()
 	data := viewData{Title: "Dashboard", FirstPage: after == nil, Tickets: make([]ticketView, len(tickets))}
 	for i := range tickets {
-		data.Tickets[i] = newTicketView(&tickets[i], now)
+		data.Tickets[i] = newTicketView(&tickets[i], now, h.voice != "")
 	}
 	if next != nil {
 		data.NextPage = "/dashboard?before=" + next.String()

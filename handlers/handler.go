@@ -27,6 +27,7 @@ type TicketStore interface {
 	Get(ctx context.Context, id bson.ObjectID) (*models.Ticket, error)
 	SetStatus(ctx context.Context, id bson.ObjectID, status models.TicketStatus) error
 	List(ctx context.Context, after *models.Cursor, limit int) ([]models.Ticket, *models.Cursor, error)
+	CountOpen(ctx context.Context) (int64, error)
 }
 
 // AgentStore is what the handlers need from the agent repository.
@@ -87,6 +88,7 @@ type Handler struct {
 	twilio        *twilio.Provider
 	vonage        *vonage.Provider
 	metrics       *metrics
+	live          *live
 	limits        *limits
 	sockets       *mediaSockets // the sound-check WebSockets
 	now           func() time.Time
@@ -125,6 +127,7 @@ func New(d Deps) (*Handler, error) {
 		static:  public.FS,
 		etags:   etags,
 		metrics: m,
+		live:    newLive(),
 		limits:  newLimits(d.Config.RateLimitScale),
 		sockets: newMediaSockets(m.mediaStreams),
 		now:     time.Now,

@@ -92,8 +92,8 @@ func (h *Handler) observe(c *gin.Context) {
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
 	h.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-	if status == http.StatusSwitchingProtocols {
-		return // an upgraded socket lasts as long as its call: neither latency nor slow
+	if status == http.StatusSwitchingProtocols || route == "/events" {
+		return // a socket or event stream lasts as long as it is open: neither latency nor slow
 	}
 	h.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
 	if status >= 500 || elapsed > 2*time.Second {

@@ -65,6 +65,9 @@ func (h *Handler) Routes() (http.Handler, error) {
 	agent.GET("/dashboard", h.showDashboard)
 	agent.GET("/tickets/:id", h.showTicket)
 	agent.POST("/tickets/:id/status", h.setTicketStatus)
+	agent.GET("/events", h.streamEvents)
+	agent.POST("/presence", h.setPresence)
+	agent.POST("/calls/taken", h.callTaken)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -128,6 +128,7 @@ func (h *Handler) createTicket(c *gin.Context) {
 	if created {
 		h.metrics.ticketsCreated.Inc()
 		h.log.Info("ticket created", "ticket", t.ID.Hex(), "number", t.Number)
+		h.publishCard(&t, true)
 	}
 
 	if isJSON {
@@ -184,7 +185,7 @@ func (h *Handler) showTicket(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	v := newTicketView(t, h.now())
+	v := newTicketView(t, h.now(), h.voice != "")
 	v.Calls = make([]callView, len(calls))
 	for i := range calls {
 		v.Calls[i] = newCallView(calls[i].Summary(), &calls[i])
@@ -218,6 +219,7 @@ func (h *Handler) setTicketStatus(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	h.publishTicket(c, id)
 	if wantsJSON(c) {
 		t, err := h.tickets.Get(c, id)
 		if err != nil {

@@ -81,6 +81,7 @@ type ticketView struct {
 	CreatedAbs   string     // "21 Nov 2026, 09:41 UTC"
 	CreatedRel   string     // "5 minutes ago"
 	Voicemail    bool       // opened by a voicemail; may have no phone number
+	Calling      bool       // a voice provider is configured (the card's call button)
 	Calls        []callView // newest first; the dashboard gets the last few
 	MoreCalls    int        // calls not shown on the dashboard
 }
@@ -137,7 +138,7 @@ func newCallView(s models.CallSummary, c *models.Call) callView {
 	return v
 }
 
-func newTicketView(t *models.Ticket, now time.Time) ticketView {
+func newTicketView(t *models.Ticket, now time.Time, calling bool) ticketView {
 	v := ticketView{
 		ID:           t.ID.Hex(),
 		Number:       t.Number,
@@ -151,6 +152,7 @@ func newTicketView(t *models.Ticket, now time.Time) ticketView {
 		CreatedAbs:   t.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
 		CreatedRel:   relativeTime(t.CreatedAt, now),
 		Voicemail:    t.Source == "voicemail",
+		Calling:      calling,
 	}
 	calls := t.RecentCalls()
 	if len(calls) > dashboardCalls {

@@ -212,3 +212,13 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
 }
+
+// CountOpen counts the open tickets. MongoDB answers from the
+// {status, createdAt} index; the embedded store scans, so callers keep it
+// off hot paths (the dashboard counter refreshes at most once a second).
+func (s *TicketStore) CountOpen(ctx context.Context) (int64, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	n, err := s.coll.CountDocuments(ctx, bson.M{"status": StatusOpen})
+	return n, storeErr("count open tickets", err)
+}
