@@ -113,6 +113,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// Shutdown forgets hijacked connections: the sound-check sockets are
 	// closed (1001, going away) by the handler, and waited for below.
 	srv.RegisterOnShutdown(h.CloseSockets)
+	srv.RegisterOnShutdown(h.CloseEvents)
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return fmt.Errorf("PORT: cannot listen on %s: %w", srv.Addr, err)

@@ -54,6 +54,10 @@ func (h *Handler) streamEvents(c *gin.Context) {
 	agent := currentAgent(c)
 	streamID := randomToken(12)
 	sub, replay, resync := h.live.broker.subscribe(streamID, agent.ID.Hex(), c.GetHeader("Last-Event-ID"))
+	if sub == nil {
+		h.failWith(c, http.StatusServiceUnavailable, "Ringdesk is restarting; the dashboard reconnects by itself.")
+		return
+	}
 	defer h.live.broker.unsubscribe(sub)
 
 	// The stream outlives the server's read and write timeouts by design
@@ -121,6 +125,10 @@ func writeJSONEvent(buf *bytes.Buffer, name string, v any) {
 	data, _ := json.Marshal(v) // our own plain structs always marshal
 	writeEvent(buf, "", name, data)
 }
+
+// CloseEvents ends every dashboard's event stream; the server calls it on
+// shutdown (browsers reconnect to whichever instance is up).
+func (h *Handler) CloseEvents() { h.live.broker.closeAll() }
 
 // setPresence handles "POST /presence": the dashboard says whether its
 // phone is registered, which makes its agent count as online.

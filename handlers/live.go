@@ -28,8 +28,9 @@ type broker struct {
 
 	mu   sync.Mutex
 	seq  uint64
-	ring []liveEvent // the last liveBacklog events, oldest first
-	subs map[*subscriber]struct{}
+	ring   []liveEvent // the last liveBacklog events, oldest first
+	subs   map[*subscriber]struct{}
+	closed bool // shutting down: no new streams
 }
 
 // subscriber is one open /events stream.
@@ -80,6 +81,9 @@ func (b *broker) subscribe(id, agentID, lastID string) (s *subscriber, replay []
 	s = &subscriber{id: id, agentID: agentID, ch: make(chan liveEvent, 64)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return nil, nil, false
+	}
 	b.subs[s] = struct{}{}
 	if lastID == "" {
 		return s, nil, false
@@ -98,6 +102,18 @@ func (b *broker) subscribe(id, agentID, lastID string) (s *subscriber, replay []
 		}
 	}
 	return s, replay, false
+}
+
+// closeAll ends every stream, for shutdown: an open event stream would
+// otherwise keep http.Server.Shutdown waiting until its deadline.
+func (b *broker) closeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for s := range b.subs {
+		delete(b.subs, s)
+		close(s.ch)
+	}
 }
 
 // unsubscribe closes a stream.

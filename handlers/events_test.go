@@ -1,0 +1,207 @@
+package handlers_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sseEvent is one parsed Server-Sent Event.
+type sseEvent struct {
+	ID, Name, Data string
+}
+
+// eventStream is an open GET /events read in the background.
+type eventStream struct {
+	resp   *http.Response
+	events chan sseEvent
+}
+
+// openEvents opens /events with c's cookies, optionally resuming after lastID.
+func (a *testApp) openEvents(t *testing.T, c *http.Client, lastID string) *eventStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.srv.URL+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	raw := &http.Client{Jar: c.Jar, CheckRedirect: c.CheckRedirect}
+	resp, err := raw.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	s := &eventStream{resp: resp, events: make(chan sseEvent, 100)}
+	t.Cleanup(func() { cancel(); resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		return s
+	}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.Name != "" {
+					s.events <- ev
+				}
+				ev = sseEvent{}
+			case strings.HasPrefix(line, "id: "):
+				ev.ID = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "event: "):
+				ev.Name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				ev.Data = strings.TrimPrefix(line, "data: ")
+			}
+		}
+	}()
+	return s
+}
+
+// next returns the next event named name, skipping others, within d.
+func (s *eventStream) next(t *testing.T, name string, d time.Duration) sseEvent {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				t.Fatalf("event stream ended while waiting for %q", name)
+			}
+			if ev.Name == name {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no %q event within %v", name, d)
+		}
+	}
+}
+
+type ticketEvent struct {
+	ID      string `json:"id"`
+	Created bool   `json:"created"`
+	HTML    string `json:"html"`
+}
+
+func decodeEvent[T any](t *testing.T, ev sseEvent) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(ev.Data), &v); err != nil {
+		t.Fatalf("event %s data %q: %v", ev.Name, ev.Data, err)
+	}
+	return v
+}
+
+func TestEventsNeedAnAgent(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	s := app.openEvents(t, app.client(t), "")
+	if s.resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("GET /events without a session: status %d, want 303 to /login", s.resp.StatusCode)
+	}
+}
+
+func TestEventsStreamTicketsAsTheyChange(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	agent := app.client(t)
+	app.signIn(t, agent)
+	s := app.openEvents(t, agent, "")
+	if ct := s.resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type = %q", ct)
+	}
+	hello := decodeEvent[map[string]string](t, s.next(t, "hello", 2*time.Second))
+	if hello["stream"] == "" {
+		t.Fatalf("hello without a stream id: %v", hello)
+	}
+	s.next(t, "counters", 2*time.Second)
+
+	customer := app.client(t)
+	app.postForm(t, customer, "/tickets", ticketForm("<script>alert(1)</script>", "+1 415 555 2671", "Live please")).wantRedirect(t, "/")
+	ev := s.next(t, "ticket", time.Second)
+	created := decodeEvent[ticketEvent](t, ev)
+	if !created.Created || ev.ID == "" || !strings.Contains(created.HTML, `id="ticket-`+created.ID+`"`) {
+		t.Fatalf("ticket event = %+v (id %q), want a created card with its id", created, ev.ID)
+	}
+	if strings.Contains(created.HTML, "<script>") || !strings.Contains(created.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("card does not escape the name:\n%s", created.HTML)
+	}
+
+	app.postForm(t, agent, "/tickets/"+created.ID+"/status", map[string][]string{"status": {"closed"}})
+	closed := decodeEvent[ticketEvent](t, s.next(t, "ticket", time.Second))
+	if closed.ID != created.ID || closed.Created || !strings.Contains(closed.HTML, "ticket-closed") {
+		t.Errorf("status change event = %+v, want the same card, closed", closed)
+	}
+	counters := decodeEvent[map[string]int](t, s.next(t, "counters", 3*time.Second))
+	if counters["openTickets"] != 0 {
+		t.Errorf("counters after closing the only ticket = %v, want 0 open", counters)
+	}
+}
+
+func TestEventsResumeAfterLastEventID(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	agent := app.client(t)
+	app.signIn(t, agent)
+	first := app.openEvents(t, agent, "")
+	first.next(t, "hello", 2*time.Second)
+	customer := app.client(t)
+	app.postForm(t, customer, "/tickets", ticketForm("One", "+1 415 555 2671", "first")).wantRedirect(t, "/")
+	last := first.next(t, "ticket", time.Second)
+
+	// Missed while "disconnected": two more tickets.
+	app.postForm(t, customer, "/tickets", ticketForm("Two", "+1 415 555 2671", "second")).wantRedirect(t, "/")
+	app.postForm(t, customer, "/tickets", ticketForm("Three", "+1 415 555 2671", "third")).wantRedirect(t, "/")
+
+	resumed := app.openEvents(t, agent, last.ID)
+	var names []string
+	for range 2 {
+		ev := decodeEvent[ticketEvent](t, resumed.next(t, "ticket", 2*time.Second))
+		names = append(names, ev.HTML)
+	}
+	if !strings.Contains(names[0], "Two") || !strings.Contains(names[1], "Three") {
+		t.Errorf("replay = %q, want Two then Three, once each", names)
+	}
+
+	// An id from another start of the server cannot be replayed.
+	stale := app.openEvents(t, agent, "otherepoch-5")
+	stale.next(t, "resync", 2*time.Second)
+}
+
+func TestEventsPresenceAndTaken(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	one, two := app.client(t), app.client(t)
+	ada := app.signIn(t, one)
+	app.signIn(t, two)
+	s1, s2 := app.openEvents(t, one, ""), app.openEvents(t, two, "")
+	stream := decodeEvent[map[string]string](t, s1.next(t, "hello", 2*time.Second))["stream"]
+	s2.next(t, "hello", 2*time.Second)
+
+	app.postJSON(t, one, "/presence", map[string]any{"stream": stream, "ready": true}).wantStatus(t, http.StatusNoContent)
+	for {
+		c := decodeEvent[map[string]int](t, s2.next(t, "counters", 3*time.Second))
+		if c["agentsOnline"] == 1 {
+			break
+		}
+	}
+	// Another agent cannot set this stream's presence.
+	app.postJSON(t, two, "/presence", map[string]any{"stream": stream, "ready": false}).wantStatus(t, http.StatusNotFound)
+
+	app.postJSON(t, one, "/calls/taken", map[string]string{"call": "CA0123"}).wantStatus(t, http.StatusNoContent)
+	taken := decodeEvent[map[string]string](t, s2.next(t, "taken", time.Second))
+	if taken["call"] != "CA0123" || taken["agent"] != ada.Name {
+		t.Errorf("taken = %v, want call CA0123 taken by %s", taken, ada.Name)
+	}
+}
