@@ -96,6 +96,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stopWatch := goBackground(ctx, func(ctx context.Context) { h.WatchStore(ctx, store) })
+	defer stopWatch()
 	router, err := h.Routes()
 	if err != nil {
 		return err
@@ -137,6 +139,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Warn("shutdown: sound-check sockets still closing", "err", err)
 	}
 	return nil
+}
+
+// goBackground runs fn until ctx ends; the returned func cancels it and
+// waits for it to return.
+func goBackground(ctx context.Context, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // mediaTokenSweep is how often expired media-token records are deleted.

@@ -19,6 +19,7 @@ import (
 type CallStore interface {
 	Record(ctx context.Context, ev models.CallEvent) (*models.Call, error)
 	ForTicket(ctx context.Context, ticketID bson.ObjectID) ([]models.Call, error)
+	GetByID(ctx context.Context, id bson.ObjectID) (*models.Call, error)
 }
 
 // How long a customer's call rings the agents before voicemail, and the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -287,4 +288,50 @@ func (h *Handler) recount(ctx context.Context) {
 	}
 	h.live.counters.CallsWaiting = len(h.live.waiting)
 	h.live.counters.AgentsOnline = h.live.broker.agentsOnline()
+}
+
+// ChangeWatcher reports tickets and calls written by any instance.
+type ChangeWatcher interface {
+	WatchChanges(ctx context.Context, fn func(models.Change)) error
+}
+
+// WatchStore relays changes made by other instances to this instance's
+// dashboards, so several Ringdesk instances behind a load balancer show
+// the same live dashboard. Where the database has no change streams (the
+// embedded store, a standalone MongoDB) it logs that live updates stay on
+// this instance and returns; otherwise it runs until ctx ends, resuming
+// after database outages. A change this instance made arrives twice,
+// which is harmless: a card is replaced by id, never added again.
+func (h *Handler) WatchStore(ctx context.Context, w ChangeWatcher) {
+	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+		err := w.WatchChanges(ctx, func(ch models.Change) { h.relayChange(ctx, ch) })
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, models.ErrNoChangeStreams):
+			h.log.Info("live dashboard: updates reach this instance's dashboards only (the database has no change streams; use a MongoDB replica set to run several instances)", "reason", err)
+			return
+		case err != nil:
+			h.log.Warn("live dashboard: change stream interrupted, retrying", "in", delay, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (h *Handler) relayChange(ctx context.Context, ch models.Change) {
+	switch ch.Collection {
+	case "tickets":
+		h.publishTicket(ctx, ch.ID)
+	case "calls":
+		call, err := h.calls.GetByID(ctx, ch.ID)
+		if err != nil {
+			h.log.Warn("live dashboard: load changed call", "err", err)
+			return
+		}
+		h.callRecorded(ctx, call)
+	}
 }
