@@ -26,8 +26,8 @@ const liveBacklog = 512
 type broker struct {
 	epoch string
 
-	mu   sync.Mutex
-	seq  uint64
+	mu     sync.Mutex
+	seq    uint64
 	ring   []liveEvent // the last liveBacklog events, oldest first
 	subs   map[*subscriber]struct{}
 	closed bool // shutting down: no new streams
