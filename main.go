@@ -89,15 +89,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if cfg.VoiceProvider == "" {
 		log.Info("calling is not configured: pages work, call buttons say so")
 	}
-	stopSweep := sweepMediaTokens(ctx, store.Media, mediaTokenSweep, log)
-	defer stopSweep()
 
 	h, err := handlers.New(handlers.StoreDeps(cfg, store, log))
 	if err != nil {
 		return err
 	}
-	stopWatch := goBackground(ctx, func(ctx context.Context) { h.WatchStore(ctx, store) })
-	defer stopWatch()
+	stopBackground := goBackground(ctx, h.Background)
+	defer stopBackground()
 	router, err := h.Routes()
 	if err != nil {
 		return err
@@ -149,37 +147,6 @@ func goBackground(ctx context.Context, fn func(context.Context)) (stop func()) {
 	go func() {
 		defer close(done)
 		fn(ctx)
-	}()
-	return func() { cancel(); <-done }
-}
-
-// mediaTokenSweep is how often expired media-token records are deleted.
-const mediaTokenSweep = 10 * time.Minute
-
-// sweepMediaTokens deletes expired media-token records now and every
-// interval until ctx ends; the embedded store has no TTL indexes to do
-// it. The returned func stops the sweep and waits for it.
-func sweepMediaTokens(ctx context.Context, tokens *models.MediaTokenStore, interval time.Duration, log *slog.Logger) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			n, err := tokens.DeleteExpired(ctx, time.Now())
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Warn("delete expired media tokens", "err", err)
-			case n > 0:
-				log.Debug("deleted expired media tokens", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
 	}()
 	return func() { cancel(); <-done }
 }

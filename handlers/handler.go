@@ -60,6 +60,8 @@ type Deps struct {
 	Calls   CallStore
 	Media   MediaTokenStore
 	DB      Pinger
+	// Changes reports other instances' writes; nil when not watched.
+	Changes ChangeWatcher
 	// Twilio is the Twilio adapter, nil when Twilio is not the provider.
 	Twilio *twilio.Provider
 	// Vonage is the Vonage adapter, nil when Vonage is not the provider.
@@ -77,6 +79,7 @@ type Handler struct {
 	setup   SetupStore
 	calls   CallStore
 	media   MediaTokenStore
+	changes ChangeWatcher
 	db      Pinger
 	log     *slog.Logger
 	tmpl    templates
@@ -121,6 +124,7 @@ func New(d Deps) (*Handler, error) {
 		setup:   d.Setup,
 		calls:   d.Calls,
 		media:   d.Media,
+		changes: d.Changes,
 		db:      d.DB,
 		log:     d.Logger,
 		tmpl:    tmpl,
@@ -155,6 +159,7 @@ func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 		Calls:   store.Calls,
 		Media:   store.Media,
 		DB:      store,
+		Changes: store,
 		Logger:  log,
 	}
 	if cfg.VoiceProvider == "twilio" {
