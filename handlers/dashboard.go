@@ -21,13 +21,14 @@ func (h *Handler) showDashboard(c *gin.Context) {
 		}
 		after = &cur
 	}
+	since := h.live.broker.lastID() // before reading: later changes arrive live
 	tickets, next, err := h.tickets.List(c, after, models.PageSize)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	now := h.now()
-	data := viewData{Title: "Dashboard", FirstPage: after == nil, Tickets: make([]ticketView, len(tickets))}
+	data := viewData{Title: "Dashboard", LiveSince: since, FirstPage: after == nil, Tickets: make([]ticketView, len(tickets))}
 	for i := range tickets {
 		data.Tickets[i] = newTicketView(&tickets[i], now, h.voice != "")
 	}

@@ -54,12 +54,21 @@ func newLive() *live {
 func (h *Handler) streamEvents(c *gin.Context) {
 	agent := currentAgent(c)
 	streamID := randomToken(12)
-	sub, replay, resync := h.live.broker.subscribe(streamID, agent.ID.Hex(), c.GetHeader("Last-Event-ID"))
+	// A reconnecting browser sends Last-Event-ID; a page's first stream
+	// names the event its data was read after.
+	lastID := c.GetHeader("Last-Event-ID")
+	if lastID == "" {
+		lastID = c.Query("since")
+	}
+	sub, replay, resync := h.live.broker.subscribe(streamID, agent.ID.Hex(), lastID)
 	if sub == nil {
 		h.failWith(c, http.StatusServiceUnavailable, "Ringdesk is restarting; the dashboard reconnects by itself.")
 		return
 	}
-	defer h.live.broker.unsubscribe(sub)
+	defer func() {
+		h.live.broker.unsubscribe(sub)
+		h.refreshCounters() // its agent may have gone offline
+	}()
 
 	// The stream outlives the server's read and write timeouts by design
 	// (an expired read deadline would cancel the request's context).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,19 @@ type eventStream struct {
 // openEvents opens /events with c's cookies, optionally resuming after lastID.
 func (a *testApp) openEvents(t *testing.T, c *http.Client, lastID string) *eventStream {
 	t.Helper()
+	return a.openEventsWith(t, c, "/events", lastID)
+}
+
+// openEventsURL opens path (with its query) without Last-Event-ID.
+func (a *testApp) openEventsURL(t *testing.T, c *http.Client, path string) *eventStream {
+	t.Helper()
+	return a.openEventsWith(t, c, path, "")
+}
+
+func (a *testApp) openEventsWith(t *testing.T, c *http.Client, path, lastID string) *eventStream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.srv.URL+"/events", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.srv.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +119,8 @@ func TestEventsNeedAnAgent(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
 	s := app.openEvents(t, app.client(t), "")
-	if s.resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("GET /events without a session: status %d, want 303 to /login", s.resp.StatusCode)
+	if s.resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /events without a session: status %d, want 401 (an EventSource cannot follow a redirect to a page)", s.resp.StatusCode)
 	}
 }
 
@@ -203,5 +215,30 @@ func TestEventsPresenceAndTaken(t *testing.T) {
 	taken := decodeEvent[map[string]string](t, s2.next(t, "taken", time.Second))
 	if taken["call"] != "CA0123" || taken["agent"] != ada.Name {
 		t.Errorf("taken = %v, want call CA0123 taken by %s", taken, ada.Name)
+	}
+}
+
+// A ticket created between rendering the dashboard and opening its stream
+// still arrives: the page names the last event before its data was read.
+func TestEventsStartAfterThePageWasRendered(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	agent := app.client(t)
+	app.signIn(t, agent)
+	page := app.get(t, agent, "/dashboard")
+	counters := find(page.doc(t), byID("live-counters"))
+	if counters == nil {
+		t.Fatal("dashboard has no #live-counters")
+	}
+	since := attr(counters, "data-live-since")
+	if since == "" {
+		t.Fatal("dashboard has no data-live-since")
+	}
+	app.postForm(t, app.client(t), "/tickets", ticketForm("In The Gap", "+1 415 555 2671", "created before the stream opened")).wantRedirect(t, "/")
+
+	s := app.openEventsURL(t, agent, "/events?since="+url.QueryEscape(since))
+	ev := decodeEvent[ticketEvent](t, s.next(t, "ticket", 2*time.Second))
+	if !strings.Contains(ev.HTML, "In The Gap") {
+		t.Errorf("first ticket event = %s, want the ticket created in the gap", ev.HTML)
 	}
 }

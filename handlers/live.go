@@ -154,6 +154,16 @@ func (b *broker) agentsOnline() int {
 	return len(agents)
 }
 
+// lastID is the id of the latest event, or "" before the first.
+func (b *broker) lastID() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seq == 0 {
+		return b.epoch + "-0"
+	}
+	return b.epoch + "-" + strconv.FormatUint(b.seq, 10)
+}
+
 // eventID is the SSE id of seq on this instance.
 func (b *broker) eventID(seq uint64) string {
 	return b.epoch + "-" + strconv.FormatUint(seq, 10)

@@ -112,7 +112,8 @@ func (h *Handler) requireAgent(c *gin.Context) {
 }
 
 func (h *Handler) denyAnonymous(c *gin.Context) {
-	if wantsJSON(c) {
+	// An EventSource cannot follow a redirect to a page: it gets 401.
+	if wantsJSON(c) || strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "Please sign in."})
 		return
 	}

@@ -172,6 +172,7 @@ func validKey(k string) bool {
 
 // showTicket handles "GET /tickets/:id": the page, or the ticket as JSON.
 func (h *Handler) showTicket(c *gin.Context) {
+	since := h.live.broker.lastID() // before reading: later changes arrive live
 	t, ok := h.ticketFromPath(c)
 	if !ok {
 		return
@@ -191,7 +192,7 @@ func (h *Handler) showTicket(c *gin.Context) {
 		v.Calls[i] = newCallView(calls[i].Summary(), &calls[i])
 	}
 	c.Header("Cache-Control", "no-store")
-	h.render(c, http.StatusOK, "ticket", viewData{Title: "Ticket #" + itoa(t.Number), Ticket: &v})
+	h.render(c, http.StatusOK, "ticket", viewData{Title: "Ticket #" + itoa(t.Number), Ticket: &v, LiveSince: since})
 }
 
 // setTicketStatus handles "POST /tickets/:id/status" (status=open|closed).

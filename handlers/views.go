@@ -22,6 +22,9 @@ type viewData struct {
 	Flash   *flash
 	Calling bool   // a voice provider is configured
 	Voice   string // "twilio", "vonage" or ""
+	// LiveSince is the last live event before the page's data was read;
+	// the page's event stream starts after it.
+	LiveSince string
 
 	// home: the ticket form
 	Form      ticketForm
@@ -214,6 +217,9 @@ func (h *Handler) render(c *gin.Context, status int, page string, data viewData)
 	data.Path = c.Request.URL.Path
 	if data.Agent == nil {
 		data.Agent = currentAgent(c)
+	}
+	if data.LiveSince == "" {
+		data.LiveSince = h.live.broker.lastID()
 	}
 	data.Calling = h.voice != ""
 	data.Voice = h.voice
