@@ -5,6 +5,7 @@
 // a DTMF keypad and speaker/microphone choice. The markup is in the page
 // (views/layout.html, "softphone"); this fills it in with textContent only.
 
+import { live } from "./live.js";
 import { CallTimer, GIVE_UP, VoiceLine, asVoiceError } from "./voice.js";
 
 const DEVICE_TEXT = {
@@ -15,6 +16,11 @@ const DEVICE_TEXT = {
 
 const KEYPAD_KEYS = /^[0-9*#]$/;
 
+// How long "Answered by Sam" stays on the banner, and how long after a
+// missed call the news of who took it still replaces the notice.
+const TAKEN_SHOW_MS = 5_000;
+const TAKEN_LATE_MS = 60_000;
+
 export function startAgentPhone(doc, root) {
   const $ = (sel) => root.querySelector(sel);
   const ui = {
@@ -24,6 +30,8 @@ export function startAgentPhone(doc, root) {
     noticeText: $(".softphone-notice-text"),
     noticeDismiss: $(".softphone-notice-dismiss"),
     incoming: $(".incoming-call"),
+    incomingTitle: $(".incoming-call-title"),
+    incomingActions: $(".incoming-call-actions"),
     incomingFrom: $(".incoming-call-from"),
     incomingTicket: $(".incoming-call-ticket"),
     accept: $(".incoming-accept"),
@@ -51,11 +59,16 @@ export function startAgentPhone(doc, root) {
   const line = new VoiceLine(doc, { incoming: true });
   let ringing = null; // the incoming call waiting for Accept/Reject
   let current = null; // {call, timer, accepted, error, done, returnFocus}
+  let missed = null; // {callId, at, time}: the last call that rang out here
+
+  // The live dashboard (live.js) reloads the page only while this is false.
+  const busyChanged = () => live.setBusy(!!(current || ringing));
 
   // ---- Device status --------------------------------------------------------
 
   line.on("status", ({ state, error }) => {
     ui.device.dataset.state = state;
+    live.setPhoneReady(state === "ready"); // presence: "agents online"
     ui.deviceText.textContent =
       state === "error" ? error.message : state === "offline" && error?.kind === "network" ? "Offline — can't reach the calling service, retrying…" : (DEVICE_TEXT[state] ?? "");
   });
@@ -77,17 +90,56 @@ export function startAgentPhone(doc, root) {
       return;
     }
     ringing = call;
+    busyChanged();
     const p = call.params;
+    resetBanner();
     ui.incomingFrom.textContent = p.customerName ? `${p.customerName} — on the website` : "Customer on the website";
     setTicketLink(ui.incomingTicket, p.ticketId, p.ticketNumber);
     ui.incoming.hidden = false;
     call.on("end", (reason) => {
       if (ringing !== call) return;
       ringing = null;
+      busyChanged();
       ui.incoming.hidden = true;
-      if (reason === "cancel") notify(`Missed call from a customer on the website at ${clock()}`);
+      if (reason === "reject") return;
+      // Another agent's answer may be on its way over the live stream.
+      missed = { callId: call.callId, at: Date.now(), time: clock() };
+      if (reason === "cancel") notify(`Missed call from a customer on the website at ${missed.time}`);
     });
   });
+
+  // Another agent answered a call: stop ringing here and say who took it.
+  let takenTimer = 0;
+  live.on("taken", ({ callId, agent, mine }) => {
+    const who = mine ? "you in another tab" : agent || "another agent";
+    if (ringing && ringing.callId === callId) {
+      const call = ringing;
+      ringing = null;
+      busyChanged();
+      call.ignore(); // stop ringing here; rejecting would refuse it for everyone
+      const focusOnBanner = ui.incoming.contains(doc.activeElement);
+      ui.incoming.dataset.state = "taken";
+      ui.incomingTitle.textContent = `Answered by ${who}`;
+      ui.incomingActions.hidden = true;
+      if (focusOnBanner) doc.getElementById("main")?.focus({ preventScroll: true });
+      clearTimeout(takenTimer);
+      takenTimer = setTimeout(() => {
+        if (ui.incoming.dataset.state === "taken") ui.incoming.hidden = true;
+        resetBanner();
+      }, TAKEN_SHOW_MS);
+    } else if (missed && missed.callId === callId && Date.now() - missed.at < TAKEN_LATE_MS) {
+      // The provider said "cancelled" first; this is who took it.
+      notify(`Call at ${missed.time} answered by ${who}`);
+      missed = null;
+    }
+  });
+
+  function resetBanner() {
+    clearTimeout(takenTimer);
+    delete ui.incoming.dataset.state;
+    ui.incomingTitle.textContent = "Incoming call";
+    ui.incomingActions.hidden = false;
+  }
 
   ui.accept.addEventListener("click", () => {
     const call = ringing;
@@ -95,6 +147,7 @@ export function startAgentPhone(doc, root) {
     ringing = null;
     ui.incoming.hidden = true;
     const p = call.params;
+    call.on("accept", () => live.callTaken(call.callId)); // the others stop ringing
     begin(call, {
       who: p.customerName || "Customer",
       number: "On the website",
@@ -109,6 +162,7 @@ export function startAgentPhone(doc, root) {
     const call = ringing;
     if (!call) return;
     ringing = null;
+    busyChanged();
     ui.incoming.hidden = true;
     call.reject();
   });
@@ -156,6 +210,7 @@ export function startAgentPhone(doc, root) {
   function show({ who, number, ticketId, ticketNumber, state, returnFocus = null }) {
     const entry = { call: null, timer: null, accepted: false, reconnecting: false, error: null, done: false, returnFocus };
     current = entry;
+    busyChanged();
     entry.timer = new CallTimer((t) => {
       if (current === entry && !entry.reconnecting) setState("in-call", "In call", t);
     });
@@ -218,6 +273,7 @@ export function startAgentPhone(doc, root) {
     last = entry;
     const duration = entry.timer.stop();
     if (current === entry) current = null;
+    busyChanged();
     const focusInPanel = ui.panel.contains(doc.activeElement);
     if (error) setState("error", error.message);
     else setState("ended", entry.accepted && duration ? `Call ended (${duration})` : "Call ended");
@@ -324,10 +380,16 @@ export function startAgentPhone(doc, root) {
     }
   });
 
+  // A card that arrived over the live stream during a call: its button
+  // waits for the call to end like the others.
+  live.on("card", (card) => {
+    if (current) setCallButtons(true, card);
+  });
+
   // ---- Helpers --------------------------------------------------------------
 
-  function setCallButtons(disabled) {
-    for (const button of doc.querySelectorAll(".call-customer")) {
+  function setCallButtons(disabled, root = doc) {
+    for (const button of root.querySelectorAll(".call-customer")) {
       if (disabled && !button.disabled) {
         button.disabled = true;
         button.dataset.callBusy = "";

@@ -5,11 +5,13 @@
 // To add a feature, write it in its own module and add it to `features`.
 //
 // House rules: listeners only (no inline handlers), and text goes into the
-// page through textContent, never innerHTML.
+// page through textContent, never innerHTML. (The one exception is live.js,
+// which turns the server's own rendered ticket cards into nodes.)
 
+import { startLive } from "./live.js";
 import { startSoftphone } from "./softphone.js";
 
-const features = [refreshRelativeTimes, guardDoubleSubmit, startSoftphone];
+const features = [refreshRelativeTimes, guardDoubleSubmit, startSoftphone, startLive];
 
 function start() {
   for (const feature of features) {

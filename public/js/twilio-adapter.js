@@ -162,8 +162,21 @@ class TwilioCall extends Emitter {
     this.emit("end", reason);
   }
 
+  /** The id Twilio gives the call (its CallSid; outgoing calls get it once connected). */
+  get callId() {
+    return String(this.raw.parameters?.CallSid ?? "");
+  }
+
   accept() {
     this.raw.accept();
+  }
+
+  // Stops ringing here without refusing the call, which would refuse it for
+  // every agent: the SDK leaves it to time out (or be cancelled) on its own.
+  ignore() {
+    if (this.#ended) return;
+    this.raw.ignore();
+    this.#end("ignore");
   }
 
   reject() {

@@ -17,10 +17,13 @@
 //   destroy(), audio: AudioDevices | null
 //
 // Call (an Emitter):
-//   events   "ringing", "accept", "end" (reason: "hangup" | "cancel" | "reject"),
+//   events   "ringing", "accept", "end" (reason: "hangup" | "cancel" | "reject" | "ignore"),
 //            "error" (VoiceError), "reconnecting", "reconnected"
 //   params   the custom parameters it carries, as a plain object
-//   accept(), reject(), hangUp(), mute(bool), isMuted(), sendDigits(d), isClosed()
+//   callId   the provider's id for the call, the same on every agent's
+//            browser it rings on ("" while the provider has not given one)
+//   accept(), reject(), hangUp(), mute(bool), isMuted(), sendDigits(d), isClosed(),
+//   ignore()  an incoming call: stop ringing here, leaving it to the others
 //
 // AudioDevices:
 //   inputs(), outputs(): [{id, label}]; canPickOutput: boolean;

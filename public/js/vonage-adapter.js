@@ -386,6 +386,11 @@ class VonageCall extends Emitter {
     if (!outbound) this.#ringtone = ring(phone.audio);
   }
 
+  /** The id Vonage gives the call (the callInvite's or serverCall's callId). */
+  get callId() {
+    return this.id;
+  }
+
   accept() {
     if (this.outbound || this.#status !== "pending") return;
     this.#status = "connecting";
@@ -416,6 +421,13 @@ class VonageCall extends Emitter {
     if (this.outbound || this.#status === "closed") return;
     this.#client.reject(this.id).catch((err) => console.warn("ringdesk: vonage reject", err));
     this._end("reject");
+  }
+
+  // Stops ringing here and forgets the invite without refusing it: all
+  // agents sign in as one Vonage user, so a reject would refuse it for all.
+  ignore() {
+    if (this.outbound || this.#status !== "pending") return;
+    this._end("ignore");
   }
 
   hangUp() {

@@ -1,0 +1,334 @@
+// The live dashboard: Server-Sent Events from "GET /events" keep agents'
+// pages current without reloading. New tickets appear at the top of the
+// newest dashboard page, changed cards are replaced in place, the header
+// counters ("3 open · 1 waiting · 2 online") follow the server, and when one
+// agent answers a customer's call the other agents' phones stop ringing.
+//
+// Cards arrive as HTML rendered by the server's html/template engine with
+// the same "ticket-card" template as the page; they are turned into nodes
+// with a <template> element and never built from data fields here. CSP
+// keeps any script out all the same.
+//
+// The softphone (agent-phone.js) talks to this module through `live`:
+// setPhoneReady(bool) (is its device registered: presence), setBusy(bool)
+// (a call rings or is up: no reload now), callTaken(id) (this agent
+// answered), and the "taken" and "card" events it emits.
+
+import { Emitter } from "./voice.js";
+
+/** The page's link to the live stream; see the top of this file. */
+class Live extends Emitter {
+  stream = ""; // this connection's id, from "hello"
+  ready = false; // the softphone's device is registered
+  busy = false; // a call rings or is in progress
+  #onIdle = [];
+
+  /** The softphone's device registered (true) or lost its registration (false). */
+  setPhoneReady(ready) {
+    ready = !!ready;
+    if (ready === this.ready) return;
+    this.ready = ready;
+    this.sendPresence();
+  }
+
+  /** Tells the server whether this page's phone takes calls. */
+  sendPresence() {
+    if (!this.stream) return; // "hello" sends it once connected
+    postJSON("/presence", { stream: this.stream, ready: this.ready }).catch((err) => console.warn("ringdesk: presence", err));
+  }
+
+  /** This agent accepted an incoming call: the others' banners stop ringing. */
+  callTaken(callId) {
+    if (!callId) return;
+    postJSON("/calls/taken", { call: String(callId) }).catch((err) => console.warn("ringdesk: calls/taken", err));
+  }
+
+  /** A call rings or is up (true), or not any more (false). */
+  setBusy(busy) {
+    this.busy = !!busy;
+    if (this.busy) return;
+    for (const fn of this.#onIdle.splice(0)) fn();
+  }
+
+  /** Runs fn now, or once no call rings or is in progress. */
+  whenIdle(fn) {
+    if (this.busy) this.#onIdle.push(fn);
+    else fn();
+  }
+}
+
+export const live = new Live();
+
+async function postJSON(url, body) {
+  const res = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`POST ${url}: ${res.status}`);
+  return res;
+}
+
+// ---- Start ------------------------------------------------------------------
+
+const HIGHLIGHT_MS = 2_500; // also the CSS animation's length
+const TICKET_PAGE_DEBOUNCE_MS = 300;
+const RETRY_CLOSED_MS = 10_000;
+
+/**
+ * Connects agents' pages to /events. The header's counters are in the page
+ * only for a signed-in agent, so they say whether to start at all.
+ */
+export function startLive(doc) {
+  const counters = doc.getElementById("live-counters");
+  if (!counters || typeof EventSource === "undefined") return;
+
+  const list = doc.getElementById("ticket-list");
+  const ui = {
+    counters,
+    counts: Object.fromEntries([...counters.querySelectorAll("[data-count]")].map((el) => [el.dataset.count, el])),
+    announcer: doc.getElementById("live-announcer"),
+    notice: doc.getElementById("live-notice"),
+    noticeText: doc.querySelector("#live-notice .live-notice-text"),
+    noticeReload: doc.querySelector("#live-notice .live-notice-reload"),
+  };
+  const myAgentId = counters.dataset.agentId ?? "";
+
+  ui.noticeReload?.addEventListener("click", () => location.reload());
+
+  function setState(state) {
+    counters.dataset.state = state;
+    // Shown once there is something true to show; while reconnecting it
+    // keeps the last numbers, marked as stale.
+    counters.hidden = state === "connecting";
+    counters.setAttribute("aria-busy", String(state !== "live"));
+  }
+
+  function announce(text) {
+    if (!ui.announcer) return;
+    // A new text node each time, so the same words are read again.
+    ui.announcer.textContent = "";
+    setTimeout(() => {
+      ui.announcer.textContent = text;
+    }, 50);
+  }
+
+  function showNotice(text) {
+    if (!ui.notice) return;
+    ui.noticeText.textContent = text;
+    ui.notice.hidden = false;
+    announce(text);
+  }
+
+  // Reloads the page, now or once the call ends.
+  let reloading = false;
+  function reloadSoon() {
+    if (reloading) return;
+    reloading = true;
+    if (live.busy) showNotice("Updates paused — the page reloads when the call ends.");
+    live.whenIdle(() => location.reload());
+  }
+
+  // ---- The stream -----------------------------------------------------------
+
+  let source = null;
+
+  function connect() {
+    setState("connecting");
+    // The page says which event it was rendered after, so a ticket created
+    // between rendering and connecting still arrives.
+    const since = counters.dataset.liveSince ?? "";
+    source = new EventSource(since ? `/events?since=${encodeURIComponent(since)}` : "/events");
+    source.addEventListener("hello", (event) => {
+      const data = parse(event);
+      live.stream = String(data?.stream ?? "");
+      live.sendPresence(); // a new stream each connection: say it again
+    });
+    // Every connection sends the counters after hello (and after any
+    // replay): from then on what the page shows is current.
+    source.addEventListener("counters", (event) => {
+      showCounters(parse(event));
+      if (live.stream) setState("live");
+    });
+    source.addEventListener("ticket", (event) => onTicket(parse(event)));
+    source.addEventListener("taken", (event) => {
+      const data = parse(event);
+      if (!data?.call) return;
+      live.emit("taken", {
+        callId: String(data.call),
+        agent: String(data.agent ?? ""),
+        mine: !!myAgentId && data.agentId === myAgentId,
+      });
+    });
+    source.addEventListener("resync", () => reloadSoon());
+    source.addEventListener("error", () => {
+      if (source.readyState === EventSource.CONNECTING) {
+        live.stream = "";
+        setState(counters.dataset.state === "connecting" ? "connecting" : "reconnecting");
+        return; // the browser retries by itself, with Last-Event-ID
+      }
+      // Closed for good: the server refused the stream (signed out, or an
+      // error). Without Last-Event-ID a new stream could miss events, so
+      // the way back is a reload.
+      source.close();
+      source = null;
+      live.stream = "";
+      setState("reconnecting");
+      closed();
+    });
+  }
+
+  async function closed() {
+    let res;
+    try {
+      // Any agent route answers JSON 401 once the session is gone; this one
+      // has no side effects with an empty body.
+      res = await fetch("/presence", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: "{}",
+      });
+    } catch {
+      setTimeout(closed, RETRY_CLOSED_MS); // the server is out of reach: ask again later
+      return;
+    }
+    if (res.status === 401) {
+      live.whenIdle(() => location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`));
+      return;
+    }
+    setTimeout(reloadSoon, RETRY_CLOSED_MS); // still signed in: the stream failed; start afresh
+  }
+
+  function showCounters(data) {
+    if (!data) return;
+    for (const [key, el] of Object.entries(ui.counts)) {
+      const n = Number(data[key]);
+      if (Number.isFinite(n) && el.textContent !== String(n)) el.textContent = String(n);
+    }
+  }
+
+  // ---- Ticket cards -----------------------------------------------------------
+
+  function onTicket(data) {
+    if (!data || typeof data.id !== "string" || typeof data.html !== "string") return;
+    if (!/^[0-9a-f]{24}$/.test(data.id)) return;
+    if (list) updateList(data);
+    else updateTicketPage(data);
+  }
+
+  function updateList({ id, created, html }) {
+    const old = doc.getElementById(`ticket-${id}`);
+    if (!old && !(created && "liveInsert" in list.dataset)) return; // on another page
+    const card = cardFrom(html, id);
+    if (!card) return;
+    if (old) {
+      const wasOpen = !old.classList.contains("ticket-closed");
+      replaceKeepingFocus(old, card);
+      const nowOpen = !card.classList.contains("ticket-closed");
+      if (wasOpen !== nowOpen) announce(`Ticket #${numberOf(card)} ${nowOpen ? "reopened" : "closed"}`);
+    } else {
+      list.prepend(card);
+      doc.getElementById("ticket-list-empty")?.setAttribute("hidden", "");
+      announce(`New ticket #${numberOf(card)} from ${nameOf(card)}`);
+    }
+    highlight(card);
+    live.emit("card", card);
+  }
+
+  // The ticket page: its article and call history come afresh from the
+  // page itself, as a reload would show them.
+  let pageTimer = 0;
+  let pageFetch = null;
+  function updateTicketPage({ id }) {
+    const article = doc.getElementById(`ticket-${id}`);
+    if (!article) return;
+    clearTimeout(pageTimer);
+    pageTimer = setTimeout(async () => {
+      if (pageFetch) {
+        // One at a time; the one under way may predate this change.
+        await pageFetch.catch(() => {});
+      }
+      pageFetch = refreshTicketPage(id);
+      pageFetch.catch((err) => {
+        console.warn("ringdesk: refresh ticket", err);
+        showNotice("This ticket changed.");
+      }).finally(() => {
+        pageFetch = null;
+      });
+    }, TICKET_PAGE_DEBOUNCE_MS);
+  }
+
+  async function refreshTicketPage(id) {
+    const res = await fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!res.ok || res.redirected) throw new Error(`GET ${location.pathname}: ${res.status}`);
+    // An inert document: nothing in it runs, and only server-rendered
+    // parts of it are moved into the page.
+    const fresh = new DOMParser().parseFromString(await res.text(), "text/html");
+    let changed = false;
+    for (const sel of [`#ticket-${id}`, ".call-history"]) {
+      const now = doc.querySelector(sel);
+      const next = fresh.querySelector(sel);
+      if (!now || !next || now.innerHTML === next.innerHTML) continue;
+      const node = doc.importNode(next, true);
+      replaceKeepingFocus(now, node);
+      highlight(node);
+      if (sel !== ".call-history") live.emit("card", node);
+      changed = true;
+    }
+    if (changed) announce("This ticket was updated.");
+  }
+
+  function cardFrom(html, id) {
+    const tpl = doc.createElement("template");
+    tpl.innerHTML = html; // server-rendered by html/template; see the top
+    const card = tpl.content.firstElementChild;
+    if (!card || card.id !== `ticket-${id}`) return null;
+    return card;
+  }
+
+  // Swaps old for its new version; if keyboard focus was inside, it moves
+  // to the same control in the new one (Close becomes Reopen, and so on).
+  function replaceKeepingFocus(old, next) {
+    const active = doc.activeElement;
+    const inside = active && active !== old && old.contains(active);
+    const index = inside ? focusables(old).indexOf(active) : -1;
+    old.replaceWith(next);
+    if (!inside) return;
+    const target = focusables(next)[index] ?? focusables(next)[0];
+    target?.focus({ preventScroll: true });
+  }
+
+  function highlight(el) {
+    el.classList.remove("live-updated");
+    void el.offsetWidth; // restart the animation on a card updated twice
+    el.classList.add("live-updated");
+    setTimeout(() => el.classList.remove("live-updated"), HIGHLIGHT_MS);
+  }
+
+  connect();
+}
+
+const FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
+
+function focusables(root) {
+  return [...root.querySelectorAll(FOCUSABLE)];
+}
+
+function numberOf(card) {
+  const m = /#(\d+)/.exec(card.querySelector(".ticket-number")?.textContent ?? "");
+  return m ? m[1] : "";
+}
+
+function nameOf(card) {
+  return (card.querySelector(".ticket-name")?.textContent ?? "").trim() || "a customer";
+}
+
+function parse(event) {
+  try {
+    return JSON.parse(event.data);
+  } catch {
+    return null;
+  }
+}
