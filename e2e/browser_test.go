@@ -25,9 +25,30 @@ type app struct {
 	Store *models.Store
 }
 
-func startApp(t *testing.T, env map[string]string) *app {
+func startApp(t *testing.T, env map[string]string, opts ...appOption) *app {
 	t.Helper()
-	store := storetest.New(t)
+	var o appOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	store := o.store
+	if store == nil {
+		store = storetest.New(t)
+	}
+	// The listener comes first, so PUBLIC_URL can name the address the
+	// test's webhooks are signed for.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	url := "http://" + srv.Listener.Addr().String()
+	if o.publicURL {
+		withURL := map[string]string{"PUBLIC_URL": url}
+		for k, v := range env {
+			if k != "PUBLIC_URL" {
+				withURL[k] = v
+			}
+		}
+		env = withURL
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -42,10 +63,25 @@ func startApp(t *testing.T, env map[string]string) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(router)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = router
+	srv.Start()
 	return &app{URL: srv.URL, Store: store}
 }
+
+// appOptions are startApp's optional settings.
+type appOptions struct {
+	publicURL bool
+	store     *models.Store
+}
+
+type appOption func(*appOptions)
+
+// withPublicURL sets PUBLIC_URL to the app's own address, so webhooks
+// signed for it (as the providers sign them) are accepted.
+func withPublicURL() appOption { return func(o *appOptions) { o.publicURL = true } }
+
+// withStore runs the app on s instead of a fresh test database.
+func withStore(s *models.Store) appOption { return func(o *appOptions) { o.store = s } }
 
 // browser starts headless Chromium with the flags this environment needs
 // (no sandbox as root, no background traffic to the closed network).

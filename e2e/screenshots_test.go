@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/ringdesk/ringdesk/handlers/twiliotest"
 	"github.com/ringdesk/ringdesk/models"
 )
 
@@ -22,8 +24,10 @@ func TestScreenshots(t *testing.T) {
 	}
 	// Calling is on, with the Twilio SDK's test double in the page
 	// (softphone_test.go), so the softphone can be pictured mid-call.
-	a := startApp(t, twilioEnv)
+	a := startApp(t, twilioEnv, withPublicURL())
 	seedTickets(t, a.Store)
+	ticket := newestTicket(t, a.Store)
+	seedCallHistory(t, a, ticket)
 	if _, err := a.Store.Agents.Create(context.Background(), models.AgentInput{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +56,13 @@ func TestScreenshots(t *testing.T) {
 		chromedp.SendKeys(`#email`, "sam@example.com"),
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Submit(`#password`),
-		chromedp.WaitVisible(`article.ticket`))
+		chromedp.WaitVisible(`article.ticket .ticket-calls`),
+		waitLive())
 	shot("dashboard-phone.png", 375, 800, chromedp.Navigate(a.URL+"/dashboard"), chromedp.WaitVisible(`article.ticket`))
+	shot("ticket.png", 1280, 900,
+		chromedp.Navigate(a.URL+"/tickets/"+ticket.ID.Hex()),
+		chromedp.WaitVisible(`.call-history .call-item`),
+		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`))
 	shot("dashboard-ringing.png", 1280, 900,
 		chromedp.Navigate(a.URL+"/dashboard"),
 		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
@@ -70,6 +79,44 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Click(`.call-mute`),
 		chromedp.Evaluate(`document.activeElement.blur()`, nil),
 		waitText(".call-panel-state .call-timer", "00:02"))
+}
+
+// seedCallHistory gives ticket a call history the way Twilio would: signed
+// status callbacks for a call nobody answered, the customer's call back
+// and a follow-up call, minutes ago.
+func seedCallHistory(t *testing.T, a *app, ticket models.Ticket) {
+	t.Helper()
+	now := time.Now()
+	calls := []struct {
+		dir      string
+		ago      time.Duration
+		statuses []string
+		duration int
+	}{
+		{"outbound", 3*time.Minute + 40*time.Second, []string{"initiated", "ringing", "no-answer"}, 0},
+		{"inbound", 3 * time.Minute, []string{"initiated", "ringing", "in-progress", "completed"}, 68},
+		{"outbound", 80 * time.Second, []string{"initiated", "ringing", "in-progress", "completed"}, 42},
+	}
+	for _, c := range calls {
+		path := "/call/status?" + url.Values{"dir": {c.dir}, "ticketId": {ticket.ID.Hex()}}.Encode()
+		parent, leg := twiliotest.NewSID("CA"), twiliotest.NewSID("CA")
+		from, to := twilioEnv["TWILIO_CALLER_ID"], ticket.PhoneNumber
+		if c.dir == "inbound" {
+			from, to = "client:customer", "client:support_agent"
+		}
+		at := now.Add(-c.ago)
+		for seq, status := range c.statuses {
+			cb := twiliotest.StatusCallback{CallSID: leg, ParentCallSID: parent, CallStatus: status, Timestamp: at,
+				Seq: seq, From: from, To: to}
+			if status == "completed" {
+				cb.Duration = c.duration
+				cb.Timestamp = at.Add(time.Duration(c.duration) * time.Second)
+			} else {
+				at = at.Add(5 * time.Second)
+			}
+			twilioStatus(t, a, path, cb)
+		}
+	}
 }
 
 // seedTickets inserts a few realistic tickets spread over the last days.
