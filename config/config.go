@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -202,25 +203,9 @@ func vonageNumber(s string) (string, bool) {
 	return digits, true
 }
 
-// isUUID accepts the 8-4-4-4-12 hexadecimal form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
-}
+// isUUID accepts the 8-4-4-4-12 hexadecimal form only (uuid.Validate
+// alone also takes the braced and urn: forms).
+func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
 
 // Load reads the configuration through getenv. The error names the
 // variable and what is wrong with it, in one line.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/ringdesk/ringdesk/models"
 )
 
@@ -227,22 +228,6 @@ func scalar(v json.RawMessage) string {
 	return string(v)
 }
 
-// isUUID accepts the 8-4-4-4-12 hexadecimal form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
-}
+// isUUID accepts the 8-4-4-4-12 hexadecimal form only (uuid.Validate
+// alone also takes the braced and urn: forms).
+func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
