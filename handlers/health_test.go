@@ -90,3 +90,20 @@ func parseMetrics(t *testing.T, body string) map[string]float64 {
 	}
 	return out
 }
+
+// Invented methods must not become metric labels: each would be a new
+// time series.
+func TestMetricsBoundMethodLabels(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	for _, m := range []string{"FROBNICATE", "XYZZY"} {
+		app.roundTrip(t, app.newRequest(t, m, "/", nil))
+	}
+	body := app.get(t, app.client(t), "/metrics").body
+	if strings.Contains(body, "FROBNICATE") || strings.Contains(body, "XYZZY") {
+		t.Error("/metrics lists an invented HTTP method as a label")
+	}
+	if !strings.Contains(body, `method="OTHER"`) {
+		t.Error(`/metrics does not count invented methods as method="OTHER"`)
+	}
+}

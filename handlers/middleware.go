@@ -91,12 +91,24 @@ func (h *Handler) observe(c *gin.Context) {
 	}
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
-	h.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+	method := metricMethod(c.Request.Method)
+	h.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	if status == http.StatusSwitchingProtocols || route == "/events" {
 		return // a socket or event stream lasts as long as it is open: neither latency nor slow
 	}
-	h.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+	h.metrics.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 	if status >= 500 || elapsed > 2*time.Second {
 		h.log.Warn("request", "method", c.Request.Method, "route", route, "status", status, "elapsed", elapsed)
 	}
+}
+
+// metricMethod keeps the method label to the methods HTTP defines, so a
+// client inventing methods cannot grow the metrics without bound.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }

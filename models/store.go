@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -38,16 +39,28 @@ type Store struct {
 	where    string
 }
 
+// ConnectOption adjusts the driver client that Connect opens.
+type ConnectOption func(*options.ClientOptions)
+
+// WithMonitor reports every command the client sends to m, e.g. for a
+// test that counts the queries behind a page.
+func WithMonitor(m *event.CommandMonitor) ConnectOption {
+	return func(o *options.ClientOptions) { o.SetMonitor(m) }
+}
+
 // Connect opens a client to uri and the named database. The driver's own
 // timeouts are set so that a vanished server produces an error within
 // seconds instead of the driver's 30-second default.
-func Connect(ctx context.Context, uri, database string) (*Store, error) {
+func Connect(ctx context.Context, uri, database string, extra ...ConnectOption) (*Store, error) {
 	opts := options.Client().ApplyURI(uri).
 		SetAppName("ringdesk").
 		SetServerSelectionTimeout(selectTimeout).
 		SetConnectTimeout(connectTimeout).
 		SetHeartbeatInterval(heartbeatInterval).
 		SetTimeout(opTimeout)
+	for _, o := range extra {
+		o(opts)
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
