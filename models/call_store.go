@@ -17,6 +17,7 @@ type CallStore struct {
 	tickets     *mongo.Collection
 	callLocks   *docLocks // per call log
 	ticketLocks *docLocks // per ticket, shared with TicketStore
+	gate        writeGate // one writer at a time on the embedded store
 }
 
 // docLocks make this process's updates of one document take turns. The
@@ -56,6 +57,11 @@ func (l *docLocks) lock(ctx context.Context, key string) (unlock func(), err err
 func (s *CallStore) Record(ctx context.Context, ev CallEvent) (*Call, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	leave, err := s.gate.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	if ev.At.IsZero() {
 		ev.At = time.Now()
 	}

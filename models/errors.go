@@ -74,8 +74,28 @@ func storeErr(op string, err error) error {
 func isUnavailable(err error) bool {
 	var netErr net.Error
 	var selErr topology.ServerSelectionError
-	return mongo.IsTimeout(err) || mongo.IsNetworkError(err) ||
+	return isOverloaded(err) || mongo.IsTimeout(err) || mongo.IsNetworkError(err) ||
 		errors.Is(err, context.DeadlineExceeded) ||
 		errors.As(err, &selErr) || errors.As(err, &netErr) ||
 		errors.Is(err, mongo.ErrClientDisconnected)
+}
+
+// overloadSigns are how the embedded store (FerretDB on SQLite) reports a
+// statement cut short because it waited too long for the single writer:
+// the database is busy, not broken, so the caller gets "try again" (503),
+// not an internal error.
+var overloadSigns = []string{"interrupted", "database is locked", "already been committed or rolled back"}
+
+func isOverloaded(err error) bool {
+	var se mongo.ServerError
+	if !errors.As(err, &se) {
+		return false
+	}
+	msg := se.Error()
+	for _, sign := range overloadSigns {
+		if strings.Contains(msg, sign) {
+			return true
+		}
+	}
+	return false
 }

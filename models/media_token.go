@@ -13,6 +13,7 @@ import (
 // instance can check them; only their single use needs shared state.
 type MediaTokenStore struct {
 	coll *mongo.Collection
+	gate writeGate // one writer at a time on the embedded store
 }
 
 // Use marks token id as used. A second use, on any instance, is
@@ -20,7 +21,12 @@ type MediaTokenStore struct {
 func (s *MediaTokenStore) Use(ctx context.Context, id string, expires time.Time) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	_, err := s.coll.InsertOne(ctx, bson.M{"_id": id, "expiresAt": expires.UTC()})
+	leave, err := s.gate.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	_, err = s.coll.InsertOne(ctx, bson.M{"_id": id, "expiresAt": expires.UTC()})
 	return storeErr("use media token", err)
 }
 

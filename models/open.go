@@ -49,6 +49,9 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 		return nil, err
 	}
 	s.embedded, s.where = emb, where
+	if emb != nil {
+		s.setWriteGate(make(writeGate, 1))
+	}
 	if err := s.waitIndexes(ctx, o.Logger); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err

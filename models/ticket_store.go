@@ -28,6 +28,7 @@ type TicketStore struct {
 	coll     *mongo.Collection
 	counters *mongo.Collection
 	locks    *docLocks // per ticket, shared with CallStore
+	gate     writeGate // one writer at a time on the embedded store
 }
 
 // Create stores t, giving it an id, a sequential number and a creation time.
@@ -43,6 +44,11 @@ func (s *TicketStore) Create(ctx context.Context, t *Ticket) (created bool, err 
 	if t.IdempotencyKey == "" {
 		t.IdempotencyKey = "gen:" + randomHex(16)
 	}
+	leave, err := s.gate.enter(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer leave()
 	// The number is taken before the insert, so a rejected duplicate
 	// leaves a gap; numbers stay unique and increasing, which is what
 	// agents rely on when they quote them.
@@ -124,6 +130,11 @@ func (s *TicketStore) Get(ctx context.Context, id bson.ObjectID) (*Ticket, error
 func (s *TicketStore) SetStatus(ctx context.Context, id bson.ObjectID, status TicketStatus) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	leave, err := s.gate.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	unlock, err := s.locks.lock(ctx, id.Hex()) // see docLocks
 	if err != nil {
 		return err
