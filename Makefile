@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run build test vet fmt bench screenshots clean vendor
+.PHONY: run build test vet fmt bench loadtest screenshots clean vendor
 
 # Browser SDKs pinned in package-lock.json, copied into public/vendor, which
 # the binary embeds.
@@ -24,8 +24,19 @@ vet:
 test: vendor vet
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
+# Every benchmark, paced for a 2-core box (about 3 minutes); each line's
+# figures sit next to the bare operation measured in the same run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./models/
+	$(GO) test -run '^$$' -bench 'ConnectCall|Token|CreateTicket' -benchmem -benchtime 2s ./handlers/
+	$(GO) test -run '^$$' -bench Dashboard -benchmem -benchtime 10x ./handlers/
+	$(GO) test -run '^$$' -bench EchoLatency -benchtime 5s ./handlers/
+	$(GO) test -run '^$$' -bench Startup -benchtime 3x .
+
+# Load and fault tests against a real server on loopback (CI runs the small
+# scale from `make test`); prints a table, fails if any check fails.
+loadtest: vendor
+	$(GO) run ./cmd/loadtest -scale full
 
 # Refresh the README screenshots (needs Debian's chromium).
 screenshots: vendor

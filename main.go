@@ -51,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, log)
 	case len(args) >= 2 && args[0] == "agent" && args[1] == "add":
 		return addAgent(ctx, cfg, args[2:], stdin, stdout)
+	case args[0] == "store": // hidden: the load tests' separate database process
+		return runStore(ctx, args[1:], stdout, log)
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
 		fmt.Fprintln(stdout, "usage: ringdesk [serve]\n       ringdesk agent add --email EMAIL --name NAME   (password on stdin)")
 		return nil
@@ -217,6 +219,27 @@ func addAgent(ctx context.Context, cfg *config.Config, args []string, stdin io.R
 		return err
 	}
 	fmt.Fprintf(stdout, "Agent %s <%s> added. They can sign in at %s/login\n", a.Name, a.Email, cfg.PublicURL)
+	return nil
+}
+
+// runStore implements "ringdesk store --dir DIR --addr HOST:PORT": only the
+// embedded store, on TCP, until ctx ends, so that a test can stop and
+// restart the database under a running Ringdesk.
+func runStore(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("store", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	dir := fs.String("dir", "./data", "directory for the store's files")
+	addr := fs.String("addr", "127.0.0.1:27017", "TCP address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	e, err := models.StartEmbedded(ctx, models.EmbeddedOptions{Dir: *dir, Addr: *addr})
+	if err != nil {
+		return err
+	}
+	defer e.Stop()
+	log.Info("store ready", "uri", e.URI(), "dir", e.Dir())
+	<-ctx.Done()
 	return nil
 }
 
