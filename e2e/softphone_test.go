@@ -418,22 +418,33 @@ func TestSoftphoneWithoutCalling(t *testing.T) {
 // ---- helpers ----------------------------------------------------------------
 
 // withFakeTwilio installs the SDK double in every document this tab opens.
-func withFakeTwilio() chromedp.Action {
+func withFakeTwilio() chromedp.Action { return withScript(fakeTwilio) }
+
+// withScript runs src in every document this tab opens, before the page's
+// own scripts: the way the SDK doubles replace the SDKs at the page edge.
+func withScript(src string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		_, err := page.AddScriptToEvaluateOnNewDocument(fakeTwilio).Do(ctx)
+		_, err := page.AddScriptToEvaluateOnNewDocument(src).Do(ctx)
 		return err
 	})
 }
 
-// signIn creates an agent and signs in through the form, with the SDK
+// signIn creates an agent and signs in through the form, with the Twilio
 // double in place; it ends on the dashboard.
 func signIn(t *testing.T, ctx context.Context, a *app) {
+	t.Helper()
+	signInWith(t, ctx, a, withFakeTwilio())
+}
+
+// signInWith creates an agent and signs in through the form, with double
+// (an SDK double) in place; it ends on the dashboard.
+func signInWith(t *testing.T, ctx context.Context, a *app, double chromedp.Action) {
 	t.Helper()
 	if _, err := a.Store.Agents.Create(context.Background(), models.AgentInput{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
 	run(t, ctx,
-		withFakeTwilio(),
+		double,
 		chromedp.Navigate(a.URL+"/login"),
 		chromedp.WaitVisible(`#email`),
 		chromedp.SendKeys(`#email`, "sam@example.com"),

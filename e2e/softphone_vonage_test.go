@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
@@ -591,29 +590,13 @@ func TestVonageRealSDKUnreachable(t *testing.T) {
 // ---- helpers ----------------------------------------------------------------
 
 // withFakeVonage installs the SDK double in every document this tab opens.
-func withFakeVonage() chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		_, err := page.AddScriptToEvaluateOnNewDocument(fakeVonage).Do(ctx)
-		return err
-	})
-}
+func withFakeVonage() chromedp.Action { return withScript(fakeVonage) }
 
 // signInWithVonage creates an agent and signs in through the form with the
 // Vonage double in place; it ends on the dashboard.
 func signInWithVonage(t *testing.T, ctx context.Context, a *app) {
 	t.Helper()
-	if _, err := a.Store.Agents.Create(context.Background(), models.AgentInput{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"}); err != nil {
-		t.Fatal(err)
-	}
-	run(t, ctx,
-		withFakeVonage(),
-		chromedp.Navigate(a.URL+"/login"),
-		chromedp.WaitVisible(`#email`),
-		chromedp.SendKeys(`#email`, "sam@example.com"),
-		chromedp.SendKeys(`#password`, "correct horse battery"),
-		chromedp.Submit(`#password`),
-		chromedp.WaitVisible(`.page-header h1`),
-	)
+	signInWith(t, ctx, a, withFakeVonage())
 }
 
 // jsExpr is an argument to emit that is evaluated in the page.
