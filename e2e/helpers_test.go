@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -172,18 +171,6 @@ func appPath(t *testing.T, a *app, abs string) string {
 		t.Fatalf("callback URL %q is not on the app's PUBLIC_URL %s", abs, a.URL)
 	}
 	return path
-}
-
-// freeAddr returns a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // waitReady polls GET /readyz until the app can reach its database again.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
 	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/storetest"
 )
 
 // The issue's journeys, end to end on Twilio: the pages, scripts, server
@@ -295,39 +296,8 @@ func TestJourneyCustomerCallsSupport(t *testing.T) {
 // Ringdesk is temporarily unavailable and keeps everything typed; once the
 // database is back, sending again works.
 func TestJourneyDatabaseDownDuringSubmit(t *testing.T) {
-	dir, addr := t.TempDir(), freeAddr(t)
-	start := func() *models.Embedded {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		e, err := models.StartEmbedded(ctx, models.EmbeddedOptions{Dir: dir, Addr: addr})
-		if err != nil {
-			t.Fatalf("start embedded store: %v", err)
-		}
-		return e
-	}
-	emb := start()
-	running := true
-	t.Cleanup(func() {
-		if running {
-			emb.Stop()
-		}
-	})
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := models.Connect(sctx, emb.URI(), "ringdesk")
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	// Registered after emb's clean-up, so it runs first.
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = store.Close(ctx)
-	})
-	if err := store.EnsureIndexes(sctx); err != nil {
-		t.Fatalf("create indexes: %v", err)
-	}
+	outage := storetest.NewOutage(t)
+	store := outage.Store
 	a := startApp(t, nil, withStore(store))
 	ctx := browser(t)
 
@@ -343,8 +313,7 @@ func TestJourneyDatabaseDownDuringSubmit(t *testing.T) {
 		chromedp.SendKeys(`#phone_number`, phone),
 		chromedp.SendKeys(`#description`, desc),
 	)
-	emb.Stop()
-	running = false
+	outage.Stop()
 
 	began := time.Now()
 	var message, gotName, gotPhone, gotDesc string
@@ -371,8 +340,7 @@ func TestJourneyDatabaseDownDuringSubmit(t *testing.T) {
 	}
 
 	// The database is back: the same form, sent again, opens the ticket.
-	emb = start()
-	running = true
+	outage.Start()
 	waitReady(t, a, 20*time.Second)
 	var flash string
 	run(t, ctx,

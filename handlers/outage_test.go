@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/storetest"
 )
 
 // outageDeadline is the design's "clear 503 within ~5 s", with a second of
@@ -23,41 +22,8 @@ const outageDeadline = 6 * time.Second
 func TestDatabaseOutage(t *testing.T) {
 	// Not parallel: the deadlines below should not compete with other
 	// tests for the CPU.
-	dir, addr := t.TempDir(), freeAddr(t)
-	start := func() *models.Embedded {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		e, err := models.StartEmbedded(ctx, models.EmbeddedOptions{Dir: dir, Addr: addr})
-		if err != nil {
-			t.Fatalf("start embedded store: %v", err)
-		}
-		return e
-	}
-	emb := start()
-	running := true
-	t.Cleanup(func() {
-		if running {
-			emb.Stop()
-		}
-	})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := models.Connect(ctx, emb.URI(), "ringdesk")
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	// Registered after emb's cleanup, so it runs first: clients disconnect
-	// before the server stops.
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = store.Close(ctx)
-	})
-	if err := store.EnsureIndexes(ctx); err != nil {
-		t.Fatalf("create indexes: %v", err)
-	}
+	outage := storetest.NewOutage(t)
+	store := outage.Store
 
 	app := newTestApp(t, withStore(store))
 	agent := app.client(t)
@@ -66,8 +32,7 @@ func TestDatabaseOutage(t *testing.T) {
 	before := ticketForm("Before Outage", "+1 415 555 2671", "Created while the database was up.")
 	app.postForm(t, customer, "/tickets", before).wantRedirect(t, "/")
 
-	emb.Stop()
-	running = false
+	outage.Stop()
 
 	during := ticketForm("During Outage", "+44 20 7946 0958", "Typed while the database was down.\nTwo lines.")
 	t.Run("form post keeps what was typed", func(t *testing.T) {
@@ -139,8 +104,7 @@ func TestDatabaseOutage(t *testing.T) {
 
 	// Back up, on the same files and address; the app and its store are
 	// the ones from before the outage.
-	emb = start()
-	running = true
+	outage.Start()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		ready := app.get(t, customer, "/readyz").StatusCode == http.StatusOK
