@@ -23,6 +23,8 @@ import (
 type app struct {
 	URL   string
 	Store *models.Store
+	// Server lets a test cut its clients' connections.
+	Server *httptest.Server
 }
 
 func startApp(t *testing.T, env map[string]string, opts ...appOption) *app {
@@ -65,7 +67,7 @@ func startApp(t *testing.T, env map[string]string, opts ...appOption) *app {
 	}
 	srv.Config.Handler = router
 	srv.Start()
-	return &app{URL: srv.URL, Store: store}
+	return &app{URL: srv.URL, Store: store, Server: srv}
 }
 
 // appOptions are startApp's optional settings.

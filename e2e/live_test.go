@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,10 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/ringdesk/ringdesk/config"
-	"github.com/ringdesk/ringdesk/handlers"
 	"github.com/ringdesk/ringdesk/models"
-	"github.com/ringdesk/ringdesk/models/storetest"
 )
 
 // TestLiveDashboard: two agents (Sam and Ada, each in their own browser
@@ -29,7 +24,8 @@ import (
 // and when Sam answers a call that rings on both, Ada's banner stops
 // ringing and says who took it. A ticket page follows its ticket too.
 func TestLiveDashboard(t *testing.T) {
-	a, srv := startLiveApp(t, twilioEnv)
+	a := startApp(t, twilioEnv)
+	srv := a.Server
 	for _, ag := range []models.AgentInput{
 		{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
 		{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"},
@@ -260,30 +256,6 @@ func TestLiveCallTakenVonage(t *testing.T) {
 }
 
 // ---- helpers ----------------------------------------------------------------
-
-// startLiveApp is startApp that also returns the server, so a test can cut
-// every open connection the way a network drop or a proxy restart would.
-func startLiveApp(t *testing.T, env map[string]string) (*app, *httptest.Server) {
-	t.Helper()
-	store := storetest.New(t)
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.SessionSecret = []byte("e2e-session-secret-0123456789abcdef")
-	cfg.RateLimitScale = 100
-	h, err := handlers.New(handlers.StoreDeps(cfg, store, slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := h.Routes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	t.Cleanup(srv.Close)
-	return &app{URL: srv.URL, Store: store}, srv
-}
 
 // signInAs signs in through the form with an SDK double in the page (the
 // Twilio one unless another is given) and ends on the loaded dashboard.
