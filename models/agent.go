@@ -1,15 +1,11 @@
 package models
 
 import (
-	"context"
-	"errors"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -23,11 +19,13 @@ const (
 
 // Agent is a support team member who can sign in.
 type Agent struct {
-	ID           bson.ObjectID `bson:"_id" json:"id"`
-	Email        string        `bson:"email" json:"email"`
-	Name         string        `bson:"name" json:"name"`
-	PasswordHash []byte        `bson:"passwordHash" json:"-"`
-	CreatedAt    time.Time     `bson:"createdAt" json:"createdAt"`
+	ID           ID        `bson:"_id" json:"id"`
+	Email        string    `bson:"email" json:"email"`
+	Name         string    `bson:"name" json:"name"`
+	PasswordHash []byte    `bson:"passwordHash" json:"-"`
+	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
+	// Disabled agents cannot sign in, and their sessions end.
+	Disabled bool `bson:"disabled,omitempty" json:"disabled"`
 
 	// RevokedSessions lists signed-out sessions that have not expired yet,
 	// so a copied cookie stops working once its owner signs out.
@@ -50,6 +48,10 @@ func (a *Agent) SessionRevoked(sid string) bool {
 	return false
 }
 
+// SessionActive reports whether the agent's session sid may still be
+// used: the agent is enabled and has not signed out of it.
+func (a *Agent) SessionActive(sid string) bool { return !a.Disabled && !a.SessionRevoked(sid) }
+
 // AgentInput is what an administrator types to create an agent.
 type AgentInput struct {
 	Email    string
@@ -60,7 +62,7 @@ type AgentInput struct {
 // Validate checks the input and returns the normalised email and name.
 func (in AgentInput) Validate() (email, name string, err error) {
 	var verr ValidationError
-	email = strings.ToLower(strings.TrimSpace(in.Email))
+	email = NormalizeEmail(in.Email)
 	if addr, perr := mail.ParseAddress(email); perr != nil || addr.Address != email || len(email) > maxEmailLen {
 		verr.add("email", "Please enter a valid email address, e.g. ada@example.com.")
 	}
@@ -80,113 +82,43 @@ func (in AgentInput) Validate() (email, name string, err error) {
 	return email, name, verr.orNil()
 }
 
-// AgentStore keeps agents in the "agents" collection.
-type AgentStore struct {
-	coll *mongo.Collection
-}
-
-// Create validates the input, hashes the password and stores the agent.
-// An email already in use is ErrConflict.
-func (s *AgentStore) Create(ctx context.Context, in AgentInput) (*Agent, error) {
+// NewAgent validates the input and returns the agent to store, with its
+// password hashed.
+func NewAgent(in AgentInput) (*Agent, error) {
 	email, name, err := in.Validate()
 	if err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+	hash, err := HashPassword(in.Password)
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{
-		ID:           bson.NewObjectID(),
-		Email:        email,
-		Name:         name,
-		PasswordHash: hash,
-		CreatedAt:    time.Now().UTC().Truncate(time.Millisecond),
-	}
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	if _, err := s.coll.InsertOne(ctx, a); err != nil {
-		return nil, storeErr("insert agent", err)
-	}
-	return a, nil
+	return &Agent{ID: NewID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: Now()}, nil
 }
 
-// Get returns an agent by id, or ErrNotFound.
-func (s *AgentStore) Get(ctx context.Context, id bson.ObjectID) (*Agent, error) {
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	var a Agent
-	if err := s.coll.FindOne(ctx, bson.M{"_id": id}).Decode(&a); err != nil {
-		return nil, storeErr("get agent", err)
-	}
-	return &a, nil
+// HashPassword hashes a password for storage.
+func HashPassword(password string) ([]byte, error) {
+	return bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 }
 
-// Exists reports whether any agent has been created.
-func (s *AgentStore) Exists(ctx context.Context) (bool, error) {
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	err := s.coll.FindOne(ctx, bson.M{}).Err()
-	if err == mongo.ErrNoDocuments {
-		return false, nil
-	}
-	if err != nil {
-		return false, storeErr("find any agent", err)
-	}
-	return true, nil
-}
+// NormalizeEmail is how emails are stored and looked up.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // dummyHash is compared against when the email is unknown, so that a
 // wrong email takes as long as a wrong password and reveals nothing.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ringdesk-timing-equaliser"), bcrypt.DefaultCost)
 
-// Authenticate returns the agent whose email and password match, or
-// ErrInvalidCredentials for an unknown email and a wrong password alike.
-func (s *AgentStore) Authenticate(ctx context.Context, email, password string) (*Agent, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	var a Agent
-	err := s.coll.FindOne(ctx, bson.M{"email": email}).Decode(&a)
-	if err != nil && err != mongo.ErrNoDocuments {
-		return nil, storeErr("find agent", err)
+// CheckPassword is the password half of Authenticate, shared by the
+// stores: a is the agent found by email, or nil when none was. It returns
+// a, or ErrInvalidCredentials for an unknown email, a wrong password and a
+// disabled agent alike, taking as long in every case.
+func CheckPassword(a *Agent, password string) (*Agent, error) {
+	hash := dummyHash
+	if a != nil {
+		hash = a.PasswordHash
 	}
-	hash := a.PasswordHash
-	if err == mongo.ErrNoDocuments {
-		hash = dummyHash
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || a == nil || a.Disabled {
 		return nil, ErrInvalidCredentials
 	}
-	return &a, nil
-}
-
-// RevokeSession records a sign-out and forgets revocations whose sessions
-// have expired anyway, so the list stays short.
-func (s *AgentStore) RevokeSession(ctx context.Context, id bson.ObjectID, sid string, expires time.Time) error {
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	var a Agent
-	if err := s.coll.FindOne(ctx, bson.M{"_id": id}).Decode(&a); err != nil {
-		return storeErr("get agent", err)
-	}
-	now := time.Now()
-	kept := []RevokedSession{{ID: sid, ExpiresAt: expires.UTC().Truncate(time.Millisecond)}}
-	for _, r := range a.RevokedSessions {
-		if r.ExpiresAt.After(now) && r.ID != sid {
-			kept = append(kept, r)
-		}
-	}
-	_, err := s.coll.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"revokedSessions": kept}})
-	return storeErr("revoke session", err)
-}
-
-// EnsureAgent creates the agent with this email unless it exists, for the
-// ADMIN_EMAIL/ADMIN_PASSWORD start-up settings. created reports which.
-func (s *AgentStore) EnsureAgent(ctx context.Context, in AgentInput) (created bool, err error) {
-	_, err = s.Create(ctx, in)
-	if errors.Is(err, ErrConflict) {
-		return false, nil
-	}
-	return err == nil, err
+	return a, nil
 }

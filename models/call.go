@@ -3,8 +3,6 @@ package models
 import (
 	"sort"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // CallDirection says who called whom.
@@ -58,7 +56,7 @@ func (s CallStatus) Terminal() bool { return s.rank() >= 4 }
 type CallEvent struct {
 	Provider  string
 	SID       string // the conversation: the browser's call, shared by its legs
-	TicketID  *bson.ObjectID
+	TicketID  *ID
 	Direction CallDirection
 	From, To  string
 	Status    CallStatus
@@ -82,16 +80,16 @@ type CallStep struct {
 
 // Call is the log of one call: what the providers reported, in any order.
 type Call struct {
-	ID        bson.ObjectID  `bson:"_id" json:"id"`
-	SID       string         `bson:"sid" json:"sid"`
-	Provider  string         `bson:"provider" json:"provider"`
-	TicketID  *bson.ObjectID `bson:"ticketId,omitempty" json:"ticketId,omitempty"`
-	Direction CallDirection  `bson:"direction" json:"direction"`
-	From      string         `bson:"from" json:"from"`
-	To        string         `bson:"to" json:"to"`
-	StartedAt time.Time      `bson:"startedAt" json:"startedAt"`
-	Steps     []CallStep     `bson:"steps" json:"steps"`
-	HungUpBy  string         `bson:"hungUpBy,omitempty" json:"hungUpBy,omitempty"`
+	ID        ID            `bson:"_id" json:"id"`
+	SID       string        `bson:"sid" json:"sid"`
+	Provider  string        `bson:"provider" json:"provider"`
+	TicketID  *ID           `bson:"ticketId,omitempty" json:"ticketId,omitempty"`
+	Direction CallDirection `bson:"direction" json:"direction"`
+	From      string        `bson:"from" json:"from"`
+	To        string        `bson:"to" json:"to"`
+	StartedAt time.Time     `bson:"startedAt" json:"startedAt"`
+	Steps     []CallStep    `bson:"steps" json:"steps"`
+	HungUpBy  string        `bson:"hungUpBy,omitempty" json:"hungUpBy,omitempty"`
 
 	RecordingURL      string `bson:"recordingUrl,omitempty" json:"recordingUrl,omitempty"`
 	RecordingDuration int    `bson:"recordingDuration,omitempty" json:"recordingDuration,omitempty"`

@@ -2,180 +2,233 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
-	"fmt"
-	"net/url"
+	"strconv"
 	"strings"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Deadlines for database work. A request must be able to answer within
-// about five seconds even when the database is gone, so no single call may
-// wait longer than opTimeout.
-const (
-	opTimeout         = 4 * time.Second
-	selectTimeout     = 3 * time.Second
-	connectTimeout    = 3 * time.Second
-	heartbeatInterval = 2 * time.Second
-)
+// OpTimeout bounds every repository call, even when the caller's context
+// has no deadline: a request must be able to answer within about five
+// seconds when the database is gone.
+const OpTimeout = 4 * time.Second
 
-// Store is the connection to MongoDB and the repositories built on it.
+// PageSize is how many tickets the dashboard shows at once.
+const PageSize = 50
+
+// TicketRepository stores tickets.
+type TicketRepository interface {
+	// Create stores t, giving it an id, the next ticket number, status
+	// open and its times. A ticket with the same idempotency key (a
+	// double-click, a retried request) is returned with created=false; a
+	// key reused for different content is ErrConflict, because returning
+	// the first ticket would disclose it to whoever guessed the key.
+	Create(ctx context.Context, t *Ticket) (created bool, err error)
+	// Get returns one ticket, or ErrNotFound.
+	Get(ctx context.Context, id ID) (*Ticket, error)
+	// SetStatus opens or closes a ticket; ErrNotFound if it is missing.
+	SetStatus(ctx context.Context, id ID, status TicketStatus) error
+	// List returns up to limit tickets, newest first, after the cursor
+	// (nil for the first page), and the next page's cursor when there is
+	// one. It is one indexed query, whatever the number of tickets.
+	List(ctx context.Context, after *Cursor, limit int) ([]Ticket, *Cursor, error)
+	// CountOpen counts open tickets from an index.
+	CountOpen(ctx context.Context) (int64, error)
+}
+
+// AgentRepository stores agents and their revoked sessions.
+type AgentRepository interface {
+	// Create validates the input, hashes the password and stores the
+	// agent. An email already in use is ErrConflict.
+	Create(ctx context.Context, in AgentInput) (*Agent, error)
+	// Get returns an agent with its revoked sessions, or ErrNotFound.
+	Get(ctx context.Context, id ID) (*Agent, error)
+	// GetByEmail returns the agent with this (normalised) email.
+	GetByEmail(ctx context.Context, email string) (*Agent, error)
+	// Exists reports whether any agent has been created.
+	Exists(ctx context.Context) (bool, error)
+	// List returns every agent, by email.
+	List(ctx context.Context) ([]Agent, error)
+	// Authenticate returns the active agent whose email and password
+	// match, or ErrInvalidCredentials for an unknown email, a wrong
+	// password and a disabled agent alike.
+	Authenticate(ctx context.Context, email, password string) (*Agent, error)
+	// RevokeSession records a sign-out as one atomic write, so
+	// simultaneous sign-outs never lose each other's revocations.
+	RevokeSession(ctx context.Context, id ID, sid string, expires time.Time) error
+	// SetDisabled disables or re-enables an agent.
+	SetDisabled(ctx context.Context, id ID, disabled bool) error
+	// SetPasswordHash replaces an agent's password hash.
+	SetPasswordHash(ctx context.Context, id ID, hash []byte) error
+	// DeleteExpiredRevocations forgets revocations of sessions that have
+	// expired anyway.
+	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
+}
+
+// SetupRepository holds the one-time token that lets the first agent sign
+// up. Only its hash is stored: the token itself appears once, in the log.
+type SetupRepository interface {
+	// NewToken replaces any earlier set-up token with a fresh one.
+	NewToken(ctx context.Context) (string, error)
+	// Check reports whether token is the current, unused set-up token.
+	Check(ctx context.Context, token string) (bool, error)
+	// Use consumes the token: of two concurrent uses only one succeeds.
+	Use(ctx context.Context, token string) (bool, error)
+}
+
+// CallRepository stores call logs, and a summary of each call on its
+// ticket so the dashboard shows call history without another query.
+type CallRepository interface {
+	// Record adds ev to its call's log, creating the log on first sight,
+	// and returns the call as now stored. Providers retry webhooks and
+	// deliver them out of order: a retried event adds nothing, and the
+	// outcome is derived from all events, so order does not matter.
+	Record(ctx context.Context, ev CallEvent) (*Call, error)
+	// Get returns one call log by its provider id, or ErrNotFound.
+	Get(ctx context.Context, sid string) (*Call, error)
+	// GetByID returns one call log by its id, or ErrNotFound.
+	GetByID(ctx context.Context, id ID) (*Call, error)
+	// ForTicket returns a ticket's calls, newest first (at most 200).
+	ForTicket(ctx context.Context, ticketID ID) ([]Call, error)
+}
+
+// MediaTokenRepository records which one-time media-socket tokens have
+// been used. The tokens are signed and carry their expiry, so any instance
+// can check them; only their single use needs shared state.
+type MediaTokenRepository interface {
+	// Use marks token id as used; a second use, on any instance, is
+	// ErrConflict.
+	Use(ctx context.Context, id string, expires time.Time) error
+	// DeleteExpired removes records of tokens that can no longer be
+	// presented anyway.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Engine is what differs between the stores beyond the repositories.
+type Engine interface {
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Where describes the store for the start-up log and the CLI.
+	Where() string
+	// Close waits for in-flight work and closes the database.
+	Close(ctx context.Context) error
+	// WatchChanges reports every write of tickets and calls, by any
+	// instance, until ctx ends; ErrNoChangeStreams when the database
+	// cannot (the embedded store, which one process owns anyway).
+	WatchChanges(ctx context.Context, fn func(Change)) error
+	// Dump calls fn with every stored item: agents, tickets, calls and
+	// counters, in that order.
+	Dump(ctx context.Context, fn func(Item) error) error
+	// Restore stores one item unless an item with its id (or email, or
+	// ticket number) is already there; inserted reports which. A counter
+	// is raised to the item's value, never lowered.
+	Restore(ctx context.Context, it Item) (inserted bool, err error)
+}
+
+// Store is one database and the repositories built on it.
 type Store struct {
-	client *mongo.Client
-	db     *mongo.Database
-
-	Tickets *TicketStore
-	Agents  *AgentStore
-	Setup   *SetupStore
-	Calls   *CallStore
-	Media   *MediaTokenStore
-
-	embedded *Embedded // nil when connected to an external MongoDB
-	where    string
+	Tickets TicketRepository
+	Agents  AgentRepository
+	Setup   SetupRepository
+	Calls   CallRepository
+	Media   MediaTokenRepository
+	Engine
 }
 
-// ConnectOption adjusts the driver client that Connect opens.
-type ConnectOption func(*options.ClientOptions)
-
-// WithMonitor reports every command the client sends to m, e.g. for a
-// test that counts the queries behind a page.
-func WithMonitor(m *event.CommandMonitor) ConnectOption {
-	return func(o *options.ClientOptions) { o.SetMonitor(m) }
+// Change is a ticket or call written by any instance.
+type Change struct {
+	Collection string // "tickets" or "calls"
+	ID         ID
 }
 
-// Connect opens a client to uri and the named database. The driver's own
-// timeouts are set so that a vanished server produces an error within
-// seconds instead of the driver's 30-second default.
-func Connect(ctx context.Context, uri, database string, extra ...ConnectOption) (*Store, error) {
-	opts := options.Client().ApplyURI(uri).
-		SetAppName("ringdesk").
-		SetServerSelectionTimeout(selectTimeout).
-		SetConnectTimeout(connectTimeout).
-		SetHeartbeatInterval(heartbeatInterval).
-		SetTimeout(opTimeout)
-	for _, o := range extra {
-		o(opts)
+// Item is one record of an export: exactly one field is set.
+type Item struct {
+	Agent   *Agent
+	Ticket  *Ticket
+	Call    *Call
+	Counter *Counter
+}
+
+// Counter is a named sequence, such as the ticket numbers.
+type Counter struct {
+	Name  string
+	Value int64
+}
+
+// TicketCounter names the ticket-number sequence.
+const TicketCounter = "tickets"
+
+// Cursor marks a position in the newest-first ticket list: the last ticket
+// shown. Paging by value, not by offset, keeps every page one indexed
+// query and stable while new tickets arrive.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        ID
+}
+
+// String encodes the cursor for a URL.
+func (c Cursor) String() string {
+	return strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "-" + c.ID.Hex()
+}
+
+// ErrBadCursor means a page link was tampered with or truncated.
+var ErrBadCursor = errors.New("bad page cursor")
+
+// ParseCursor decodes Cursor.String.
+func ParseCursor(s string) (Cursor, error) {
+	ms, hexID, ok := strings.Cut(s, "-")
+	if !ok {
+		return Cursor{}, ErrBadCursor
 	}
-	client, err := mongo.Connect(opts)
+	n, err := strconv.ParseInt(ms, 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
+		return Cursor{}, ErrBadCursor
 	}
-	db := client.Database(database)
-	ticketLocks := newDocLocks()
-	s := &Store{
-		client:  client,
-		db:      db,
-		Tickets: &TicketStore{coll: db.Collection("tickets"), counters: db.Collection("counters"), locks: ticketLocks},
-		Agents:  &AgentStore{coll: db.Collection("agents")},
-		Setup:   &SetupStore{coll: db.Collection("setup")},
-		Media:   &MediaTokenStore{coll: db.Collection("media_tokens")},
-		Calls:   &CallStore{coll: db.Collection("calls"), tickets: db.Collection("tickets"), callLocks: newDocLocks(), ticketLocks: ticketLocks},
-	}
-	s.where = "MongoDB at " + redactURI(uri)
-	return s, nil
-}
-
-// Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	return storeErr("ping", s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err())
-}
-
-// EnsureIndexes creates the indexes the queries rely on. It is idempotent,
-// so every instance runs it at start-up.
-func (s *Store) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	all := map[string][]mongo.IndexModel{
-		"tickets": {
-			{Keys: bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
-			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "createdAt", Value: -1}}},
-			// Every ticket carries a key (generated when the client sent
-			// none) because the embedded store has no partial indexes.
-			{Keys: bson.D{{Key: "idempotencyKey", Value: 1}}, Options: options.Index().SetUnique(true)},
-			// Unique because the embedded store's $inc is not atomic:
-			// TicketStore.Create retries when two creates draw one number.
-			{Keys: bson.D{{Key: "number", Value: 1}}, Options: options.Index().SetUnique(true)},
-		},
-		"agents": {
-			{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)},
-		},
-		"calls": {
-			{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)},
-			{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "startedAt", Value: -1}}},
-		},
-	}
-	for name, models := range all {
-		// One index per command: FerretDB 1.24 panics (and drops the
-		// connection) when one createIndexes lists two or more indexes
-		// that already exist, which is every start after the first.
-		for _, m := range models {
-			if _, err := s.db.Collection(name).Indexes().CreateOne(ctx, m); err != nil {
-				return storeErr("create indexes on "+name, err)
-			}
-		}
-	}
-	return nil
-}
-
-// Close disconnects the client, waiting for in-flight operations, and then
-// stops the embedded server, if any, so its files are closed cleanly.
-func (s *Store) Close(ctx context.Context) error {
-	err := s.client.Disconnect(ctx)
-	if s.embedded != nil {
-		s.embedded.Stop()
-	}
-	return err
-}
-
-// Collection exposes a raw collection for benchmarks and tests that compare
-// the repositories with the bare driver.
-func (s *Store) Collection(name string) *mongo.Collection {
-	return s.db.Collection(name)
-}
-
-// redactURI hides credentials so a URI can be logged or shown in an error.
-func redactURI(uri string) string {
-	u, err := url.Parse(uri)
+	id, err := ParseID(hexID)
 	if err != nil {
-		return "(unparsable URI)"
+		return Cursor{}, ErrBadCursor
 	}
-	if u.User != nil {
-		u.User = url.User("***")
-	}
-	// Some options carry secrets too: tlsCertificateKeyFilePassword, and
-	// the AWS_SESSION_TOKEN in authMechanismProperties.
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			if lk := strings.ToLower(k); strings.Contains(lk, "password") || lk == "authmechanismproperties" {
-				q.Set(k, "***")
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
+	return Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
 }
 
-// RedactURI is redactURI for other packages' log lines.
-func RedactURI(uri string) string { return redactURI(uri) }
+// Now is the time stores write: UTC, to the millisecond, which is what
+// both databases keep, so a value reads back exactly as it was written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
-// withTimeout bounds one repository call even when the caller's context has
-// no deadline of its own.
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, opTimeout)
+// RandomHex returns n random bytes as hex, for tokens and generated keys.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// HashToken is how one-time tokens are stored: a leaked database does not
+// reveal a usable token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 // IsUnavailable reports whether err means the database could not be reached.
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
 
-// Drop deletes the whole database. Tests use it to clean up.
-func (s *Store) Drop(ctx context.Context) error {
-	return storeErr("drop database", s.db.Drop(ctx))
+// PrepareTicket sets what Create gives every new ticket except its number.
+func PrepareTicket(t *Ticket, now time.Time) {
+	if t.IdempotencyKey == "" {
+		// Every ticket carries a key so the unique index needs no
+		// partial filter.
+		t.IdempotencyKey = "gen:" + RandomHex(16)
+	}
+	t.ID = NewID()
+	t.Status = StatusOpen
+	t.CreatedAt, t.UpdatedAt = now, now
+}
+
+// SameSubmission reports whether two tickets carry the same content, for
+// the idempotency-key check.
+func SameSubmission(a, b *Ticket) bool {
+	return a.Name == b.Name && a.PhoneNumber == b.PhoneNumber && a.Description == b.Description
 }

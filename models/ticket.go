@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Limits on what a customer may type. Bodies are capped well above these
@@ -40,14 +39,14 @@ func ParseStatus(s string) (TicketStatus, bool) {
 
 // Ticket is a customer's request for help.
 type Ticket struct {
-	ID          bson.ObjectID `bson:"_id" json:"id"`
-	Number      int64         `bson:"number" json:"number"`
-	Name        string        `bson:"name" json:"name"`
-	PhoneNumber string        `bson:"phoneNumber" json:"phoneNumber"` // E.164
-	Description string        `bson:"description" json:"description"`
-	Status      TicketStatus  `bson:"status" json:"status"`
-	CreatedAt   time.Time     `bson:"createdAt" json:"createdAt"`
-	UpdatedAt   time.Time     `bson:"updatedAt" json:"updatedAt"`
+	ID          ID           `bson:"_id" json:"id"`
+	Number      int64        `bson:"number" json:"number"`
+	Name        string       `bson:"name" json:"name"`
+	PhoneNumber string       `bson:"phoneNumber" json:"phoneNumber"` // E.164
+	Description string       `bson:"description" json:"description"`
+	Status      TicketStatus `bson:"status" json:"status"`
+	CreatedAt   time.Time    `bson:"createdAt" json:"createdAt"`
+	UpdatedAt   time.Time    `bson:"updatedAt" json:"updatedAt"`
 
 	// IdempotencyKey makes a retried submission return the first ticket.
 	IdempotencyKey string `bson:"idempotencyKey" json:"-"`

@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nyaruka/phonenumbers"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -312,12 +311,12 @@ func TestFormatPhone(t *testing.T) {
 }
 
 func TestCursorRoundTrips(t *testing.T) {
-	id := bson.NewObjectID()
+	id := models.NewID()
 	tests := []models.Cursor{
 		{CreatedAt: time.Date(2025, 3, 14, 15, 9, 26, 535_000_000, time.UTC), ID: id},
 		{CreatedAt: time.UnixMilli(0).UTC(), ID: id},
-		{CreatedAt: time.Now().UTC().Truncate(time.Millisecond), ID: bson.NewObjectID()},
-		{CreatedAt: time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC), ID: bson.ObjectID{}},
+		{CreatedAt: time.Now().UTC().Truncate(time.Millisecond), ID: models.NewID()},
+		{CreatedAt: time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC), ID: models.ID{}},
 	}
 	for _, c := range tests {
 		s := c.String()
@@ -333,7 +332,7 @@ func TestCursorRoundTrips(t *testing.T) {
 }
 
 func TestParseCursorRejectsTamperedCursors(t *testing.T) {
-	hexID := bson.NewObjectID().Hex()
+	hexID := models.NewID().Hex()
 	tests := []string{
 		"",
 		"-",

@@ -7,36 +7,38 @@ import (
 	"time"
 
 	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/mongo"
 )
 
-// Outage is a store on its own embedded server that a test can stop and
-// start again, on the same files and address, under a running app.
+// Outage is a MongoDB store on its own FerretDB server that a test can
+// stop and start again, on the same files and address, under a running
+// app.
 type Outage struct {
 	Store *models.Store
 
 	t       testing.TB
 	dir     string
 	addr    string
-	emb     *models.Embedded
+	srv     *FerretDB
 	running bool
 }
 
-// NewOutage starts a dedicated embedded server and connects a store with
-// its indexes. Clean-up disconnects the store, then stops the server.
+// NewOutage starts a dedicated server and opens a store on it.
+// Clean-up closes the store, then stops the server.
 func NewOutage(t testing.TB) *Outage {
 	t.Helper()
 	o := &Outage{t: t, dir: t.TempDir(), addr: freeAddr(t)}
 	o.Start()
 	t.Cleanup(func() {
 		if o.running {
-			o.emb.Stop()
+			o.srv.Stop()
 		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := models.Connect(ctx, o.emb.URI(), "ringdesk")
+	store, err := mongo.Open(ctx, mongo.Options{URI: o.srv.URI(), Database: "ringdesk"})
 	if err != nil {
-		t.Fatalf("connect: %v", err)
+		t.Fatalf("open store on FerretDB: %v", err)
 	}
 	// Registered after the server's clean-up, so it runs first: clients
 	// disconnect before the server stops.
@@ -45,16 +47,13 @@ func NewOutage(t testing.TB) *Outage {
 		defer cancel()
 		_ = store.Close(ctx)
 	})
-	if err := store.EnsureIndexes(ctx); err != nil {
-		t.Fatalf("create indexes: %v", err)
-	}
 	o.Store = store
 	return o
 }
 
 // Stop takes the database away.
 func (o *Outage) Stop() {
-	o.emb.Stop()
+	o.srv.Stop()
 	o.running = false
 }
 
@@ -63,11 +62,11 @@ func (o *Outage) Start() {
 	o.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	e, err := models.StartEmbedded(ctx, models.EmbeddedOptions{Dir: o.dir, Addr: o.addr})
+	srv, err := StartFerretDB(ctx, FerretDBOptions{Dir: o.dir, Addr: o.addr})
 	if err != nil {
-		o.t.Fatalf("start embedded store: %v", err)
+		o.t.Fatalf("start FerretDB: %v", err)
 	}
-	o.emb, o.running = e, true
+	o.srv, o.running = srv, true
 }
 
 // freeAddr returns a loopback address with a port nobody listens on.
