@@ -1,12 +1,10 @@
-// Command ringdesk runs the Ringdesk helpdesk server, and adds agents from
-// the shell with "ringdesk agent add".
+// Command ringdesk runs the Ringdesk helpdesk server; its other commands
+// (cli.go) manage agents and move, export and back up the data.
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,8 +16,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/ringdesk/ringdesk/config"
 	"github.com/ringdesk/ringdesk/handlers"
@@ -36,6 +32,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	getenv, err := config.WithDotEnv(getenv, ".env")
 	if err != nil {
 		return err
@@ -45,19 +45,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-
-	switch {
-	case len(args) == 0 || args[0] == "serve":
+	if len(args) == 0 || args[0] == "serve" {
 		return serve(ctx, cfg, log)
-	case len(args) >= 2 && args[0] == "agent" && args[1] == "add":
-		return addAgent(ctx, cfg, args[2:], stdin, stdout)
-	case args[0] == "store": // hidden: the load tests' separate database process
-		return runStore(ctx, args[1:], stdout, log)
-	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
-		fmt.Fprintln(stdout, "usage: ringdesk [serve]\n       ringdesk agent add --email EMAIL --name NAME   (password on stdin)")
-		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: ringdesk help)", strings.Join(args, " "))
+	cli := &cli{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr}
+	return cli.run(ctx, args)
 }
 
 // serve wires config -> store -> router -> server and runs until ctx ends.
@@ -68,9 +60,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	log.Info("starting Ringdesk", "config", cfg)
 
 	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	store, err := models.Open(openCtx, models.OpenOptions{
-		URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir, Logger: log,
-	})
+	store, err := openStore(openCtx, cfg, log, false)
 	cancel()
 	if err != nil {
 		return err
@@ -83,7 +73,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		}
 		log.Info("store closed")
 	}()
-	log.Info("store ready", "store", store.Where(), "database", cfg.MongoDatabase)
+	log.Info("store ready", "store", store.Where())
 
 	if err := bootstrapAgents(ctx, cfg, store, log); err != nil {
 		return err
@@ -157,15 +147,16 @@ func goBackground(ctx context.Context, fn func(context.Context)) (stop func()) {
 // prints a one-time set-up link while no agent exists.
 func bootstrapAgents(ctx context.Context, cfg *config.Config, store *models.Store, log *slog.Logger) error {
 	if cfg.AdminEmail != "" {
-		created, err := store.Agents.EnsureAgent(ctx, models.AgentInput{Email: cfg.AdminEmail, Name: "Admin", Password: cfg.AdminPassword})
+		_, err := store.Agents.Create(ctx, models.AgentInput{Email: cfg.AdminEmail, Name: "Admin", Password: cfg.AdminPassword})
 		var verr *models.ValidationError
-		if errors.As(err, &verr) {
+		switch {
+		case errors.As(err, &verr):
 			return fmt.Errorf("ADMIN_EMAIL, ADMIN_PASSWORD: %s", strings.Join(fieldMessages(verr), " "))
-		}
-		if err != nil {
+		case errors.Is(err, models.ErrConflict):
+			// Created on an earlier start.
+		case err != nil:
 			return fmt.Errorf("create admin agent: %w", err)
-		}
-		if created {
+		default:
 			log.Info("admin agent created", "email", cfg.AdminEmail)
 		}
 	}
@@ -180,87 +171,4 @@ func bootstrapAgents(ctx context.Context, cfg *config.Config, store *models.Stor
 	log.Warn("no agent yet: open this one-time link to create the first agent",
 		"url", cfg.PublicURL.String()+"/setup?token="+token)
 	return nil
-}
-
-// addAgent implements "ringdesk agent add --email E --name N", reading the
-// password from stdin (without echo on a terminal).
-func addAgent(ctx context.Context, cfg *config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("agent add", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	email := fs.String("email", "", "agent's email (used to sign in)")
-	name := fs.String("name", "", "agent's name as shown on the dashboard")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *email == "" || *name == "" {
-		return errors.New("agent add: --email and --name are required")
-	}
-	password, err := readPassword(stdin, stdout)
-	if err != nil {
-		return err
-	}
-	openCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	store, err := models.Open(openCtx, models.OpenOptions{
-		URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir, ShareRunning: true,
-	})
-	if err != nil {
-		return err
-	}
-	defer store.Close(context.Background())
-	a, err := store.Agents.Create(openCtx, models.AgentInput{Email: *email, Name: *name, Password: password})
-	var verr *models.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		return errors.New("agent add: " + strings.Join(fieldMessages(verr), " "))
-	case errors.Is(err, models.ErrConflict):
-		return fmt.Errorf("agent add: an agent with email %s already exists", *email)
-	case err != nil:
-		return err
-	}
-	fmt.Fprintf(stdout, "Agent %s <%s> added. They can sign in at %s/login\n", a.Name, a.Email, cfg.PublicURL)
-	return nil
-}
-
-// runStore implements "ringdesk store --dir DIR --addr HOST:PORT": only the
-// embedded store, on TCP, until ctx ends, so that a test can stop and
-// restart the database under a running Ringdesk.
-func runStore(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
-	fs := flag.NewFlagSet("store", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	dir := fs.String("dir", "./data", "directory for the store's files")
-	addr := fs.String("addr", "127.0.0.1:27017", "TCP address to listen on")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	e, err := models.StartEmbedded(ctx, models.EmbeddedOptions{Dir: *dir, Addr: *addr})
-	if err != nil {
-		return err
-	}
-	defer e.Stop()
-	log.Info("store ready", "uri", e.URI(), "dir", e.Dir())
-	<-ctx.Done()
-	return nil
-}
-
-func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(stdout, "Password (at least 10 characters): ")
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stdout)
-		return string(b), err
-	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	return strings.TrimRight(line, "\r\n"), nil
-}
-
-func fieldMessages(v *models.ValidationError) []string {
-	msgs := make([]string, 0, len(v.Fields))
-	for _, m := range v.Fields {
-		msgs = append(msgs, m)
-	}
-	return msgs
 }

@@ -251,7 +251,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.PublicURL = u
 
 	if c.MongoURI != "" {
-		if mu, err := url.Parse(c.MongoURI); err != nil || (mu.Scheme != "mongodb" && mu.Scheme != "mongodb+srv") {
+		// Not url.Parse: a Unix-socket URI (mongodb://%2Ftmp%2Fmongodb.sock)
+		// is valid for the driver but not a URL with a host.
+		if !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
 			return nil, errors.New("MONGODB_URI: must start with mongodb:// or mongodb+srv://")
 		}
 	}

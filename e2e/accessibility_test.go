@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -270,7 +269,7 @@ func jsonString(v []string) (string, error) {
 
 // seedA11yCalls gives a ticket an answered outgoing call and a missed
 // incoming one, so call lists are on the pages.
-func seedA11yCalls(t *testing.T, s *models.Store, ticketID bson.ObjectID) {
+func seedA11yCalls(t *testing.T, s *models.Store, ticketID models.ID) {
 	t.Helper()
 	now := time.Now().UTC()
 	for _, ev := range []models.CallEvent{

@@ -379,9 +379,9 @@ func TestJourneyTwilioRealSDKUnreachable(t *testing.T) {
 // countCalls counts the calls logged on a ticket.
 func countCalls(t *testing.T, s *models.Store, ticket models.Ticket) int {
 	t.Helper()
-	n, err := s.Collection("calls").CountDocuments(context.Background(), map[string]any{"ticketId": ticket.ID})
+	calls, err := s.Calls.ForTicket(context.Background(), ticket.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return int(n)
+	return len(calls)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
 	"github.com/ringdesk/ringdesk/models"
@@ -135,11 +134,11 @@ func seedTickets(t *testing.T, s *models.Store) {
 	}
 	for i, r := range rows {
 		created := now.Add(-r.ago)
-		_, err := s.Collection("tickets").InsertOne(context.Background(), models.Ticket{
-			ID: bson.NewObjectID(), Number: int64(1040 + len(rows) - i), Name: r.name, PhoneNumber: r.phone,
+		_, err := s.Restore(context.Background(), models.Item{Ticket: &models.Ticket{
+			ID: models.NewID(), Number: int64(1040 + len(rows) - i), Name: r.name, PhoneNumber: r.phone,
 			Description: r.desc, Status: r.status, CreatedAt: created, UpdatedAt: created,
 			IdempotencyKey: "seed-" + r.phone,
-		})
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

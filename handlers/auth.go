@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -87,7 +86,7 @@ func (h *Handler) login(c *gin.Context) {
 // recorded as revoked, so a copy of the cookie stops working too.
 func (h *Handler) logout(c *gin.Context) {
 	if s := sessionFrom(c); s != nil {
-		id, _ := bson.ObjectIDFromHex(s.Subject)
+		id, _ := models.ParseID(s.Subject)
 		if err := h.agents.RevokeSession(c, id, s.ID, s.ExpiresAt.Time); err != nil && !errors.Is(err, models.ErrNotFound) {
 			// The cookie is still cleared below; the session would have
 			// expired on its own within sessionTTL.

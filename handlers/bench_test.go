@@ -10,9 +10,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/config"
 	"github.com/ringdesk/ringdesk/handlers"
@@ -24,16 +21,17 @@ import (
 // middleware stack next to the bare store query for the same page, so the
 // page's own cost reads as the difference between the two.
 //
-// RINGDESK_BENCH_100K=1 adds 100,000 tickets (about a minute to seed,
-// seconds per page on the embedded store).
+// The page should cost the same at 100,000 tickets as at 1,000: one
+// indexed query. RINGDESK_BENCH_1M=1 adds 1,000,000 tickets (a few
+// minutes to seed).
 func BenchmarkDashboard(b *testing.B) {
-	sizes := []int{1000, 10000}
-	if os.Getenv("RINGDESK_BENCH_100K") != "" {
-		sizes = append(sizes, 100000)
+	sizes := []int{100, 1000, 100000}
+	if os.Getenv("RINGDESK_BENCH_1M") != "" {
+		sizes = append(sizes, 1000000)
 	}
 	for _, n := range sizes {
 		store := storetest.New(b)
-		seedBenchTickets(b, store, n)
+		storetest.SeedTickets(b, store, n)
 		router := benchRouter(b, store)
 		cookie := benchSignIn(b, router, store)
 
@@ -44,7 +42,7 @@ func BenchmarkDashboard(b *testing.B) {
 				rec := httptest.NewRecorder()
 				router.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d (at 100,000 tickets the embedded store's page query outlasts the 4 s operation deadline)", rec.Code)
+					b.Fatalf("status %d", rec.Code)
 				}
 			}
 		})
@@ -93,24 +91,4 @@ func benchSignIn(b testing.TB, router http.Handler, store *models.Store) *http.C
 	}
 	b.Fatalf("sign-in failed: %d", rec.Code)
 	return nil
-}
-
-// seedBenchTickets inserts n tickets directly, a thousand per call.
-func seedBenchTickets(b *testing.B, store *models.Store, n int) {
-	b.Helper()
-	start := time.Now().UTC().Add(-time.Duration(n) * time.Minute).Truncate(time.Millisecond)
-	for done := 0; done < n; {
-		batch := make([]any, 0, 1000)
-		for ; done < n && len(batch) < 1000; done++ {
-			at := start.Add(time.Duration(done) * time.Minute)
-			batch = append(batch, models.Ticket{
-				ID: bson.NewObjectID(), Number: int64(done + 1), Name: fmt.Sprintf("Customer %d", done),
-				PhoneNumber: "+14155552671", Description: "Headset crackles on long calls; please call back.",
-				Status: models.StatusOpen, CreatedAt: at, UpdatedAt: at, IdempotencyKey: fmt.Sprintf("bench-%d", done),
-			})
-		}
-		if _, err := store.Collection("tickets").InsertMany(context.Background(), batch); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"golang.org/x/net/html"
 
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
@@ -167,7 +166,7 @@ func TestCallStatusDuplicates(t *testing.T) {
 	if c := storedCall(t, app, parent); len(c.Steps) != 1 {
 		t.Errorf("3 deliveries of one callback stored %d steps, want 1: %+v", len(c.Steps), c.Steps)
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 1 {
+	if n := countCalls(t, app.store); n != 1 {
 		t.Errorf("%d call logs, want 1", n)
 	}
 }
@@ -197,7 +196,7 @@ func TestCallStatusUnknownAndMalformed(t *testing.T) {
 			t.Errorf("%s: status %d, want 400; body %s", name, resp.StatusCode, resp.body)
 		}
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 1 {
+	if n := countCalls(t, app.store); n != 1 {
 		t.Errorf("%d call logs after malformed callbacks, want only the first", n)
 	}
 }
@@ -236,7 +235,7 @@ func TestCallStatusConcurrent(t *testing.T) {
 			t.Errorf("a concurrent callback got %d, want 204", code)
 		}
 	}
-	if got := countDocs(t, app.store, "calls", bson.M{"sid": parent}); got != 1 {
+	if got := countCalls(t, app.store, parent); got != 1 {
 		t.Fatalf("%d call logs for one call, want 1", got)
 	}
 	c := storedCall(t, app, parent)
@@ -251,7 +250,7 @@ func TestCallStatusConcurrent(t *testing.T) {
 func TestDialResult(t *testing.T) {
 	t.Parallel()
 	app := newTwilioApp(t)
-	ticket := bson.NewObjectID()
+	ticket := models.NewID()
 	tests := []struct {
 		dialStatus, query, golden string
 	}{
@@ -326,7 +325,7 @@ func TestVoicemailWithoutTicket(t *testing.T) {
 	if c.TicketID == nil || *c.TicketID != tk.ID || c.RecordingURL != recordingURL {
 		t.Errorf("call log %+v, want it on ticket %s", c, tk.ID.Hex())
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 1 {
+	if n := countCalls(t, app.store); n != 1 {
 		t.Errorf("%d call logs, want 1", n)
 	}
 }
@@ -348,7 +347,7 @@ func TestVoicemailRejectsUnusableRecordings(t *testing.T) {
 	if n := len(allTickets(t, app.store)); n != 0 {
 		t.Errorf("%d tickets from unusable recordings, want 0", n)
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+	if n := countCalls(t, app.store); n != 0 {
 		t.Errorf("%d call logs from unusable recordings, want 0", n)
 	}
 }

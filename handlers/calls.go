@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/handlers/twilio"
 	"github.com/ringdesk/ringdesk/models"
@@ -18,8 +17,8 @@ import (
 // CallStore is what the call webhooks need from the call log.
 type CallStore interface {
 	Record(ctx context.Context, ev models.CallEvent) (*models.Call, error)
-	ForTicket(ctx context.Context, ticketID bson.ObjectID) ([]models.Call, error)
-	GetByID(ctx context.Context, id bson.ObjectID) (*models.Call, error)
+	ForTicket(ctx context.Context, ticketID models.ID) ([]models.Call, error)
+	GetByID(ctx context.Context, id models.ID) (*models.Call, error)
 }
 
 // How long a customer's call rings the agents before voicemail, and the
@@ -101,9 +100,9 @@ func (h *Handler) connectCustomer(c *gin.Context, f url.Values) {
 // agentTarget decides which number an agent's call goes to: the ticket's
 // stored number when a ticket is named, else the number typed, if valid.
 // say is non-empty when the call cannot go ahead and tells the agent why.
-func (h *Handler) agentTarget(c *gin.Context, f url.Values) (number string, ticketID *bson.ObjectID, say string) {
+func (h *Handler) agentTarget(c *gin.Context, f url.Values) (number string, ticketID *models.ID, say string) {
 	if raw := f.Get("ticketId"); raw != "" {
-		id, err := bson.ObjectIDFromHex(raw)
+		id, err := models.ParseID(raw)
 		if err != nil {
 			return "", nil, sayTicketGone
 		}
@@ -132,7 +131,7 @@ func (h *Handler) agentTarget(c *gin.Context, f url.Values) (number string, tick
 
 // callQuery carries what Ringdesk knows about a call into the callback
 // URLs. Twilio signs the full URL, so the values come back unaltered.
-func callQuery(dir models.CallDirection, ticketID *bson.ObjectID) url.Values {
+func callQuery(dir models.CallDirection, ticketID *models.ID) url.Values {
 	q := url.Values{"dir": {string(dir)}}
 	if ticketID != nil {
 		q.Set("ticketId", ticketID.Hex())
@@ -141,12 +140,12 @@ func callQuery(dir models.CallDirection, ticketID *bson.ObjectID) url.Values {
 }
 
 // callContext reads callQuery back from a signed callback URL.
-func callContext(c *gin.Context) (models.CallDirection, *bson.ObjectID) {
+func callContext(c *gin.Context) (models.CallDirection, *models.ID) {
 	dir := models.CallOutbound
 	if c.Query("dir") == string(models.CallInbound) {
 		dir = models.CallInbound
 	}
-	if id, err := bson.ObjectIDFromHex(c.Query("ticketId")); err == nil {
+	if id, err := models.ParseID(c.Query("ticketId")); err == nil {
 		return dir, &id
 	}
 	return dir, nil
@@ -202,7 +201,7 @@ func (h *Handler) saveVoicemail(c *gin.Context) {
 // attachVoicemail logs provider's voicemail recording on the caller's
 // ticket, or on a new "Website caller" ticket; from is the caller as the
 // provider names it. A retried webhook finds the same ticket again.
-func (h *Handler) attachVoicemail(ctx context.Context, provider, from, sid string, ticketID *bson.ObjectID, recording string, seconds int) error {
+func (h *Handler) attachVoicemail(ctx context.Context, provider, from, sid string, ticketID *models.ID, recording string, seconds int) error {
 	if ticketID == nil {
 		t := models.Ticket{
 			Name:           "Website caller",

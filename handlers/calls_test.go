@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
 	"github.com/ringdesk/ringdesk/models"
@@ -59,7 +58,7 @@ func (r *response) twiml(t *testing.T) *twiliotest.Node {
 
 // golden compares TwiML with handlers/testdata/name.golden, with each
 // ticket id replaced by {ticketId}.
-func golden(t *testing.T, name string, got *twiliotest.Node, ticketIDs ...bson.ObjectID) {
+func golden(t *testing.T, name string, got *twiliotest.Node, ticketIDs ...models.ID) {
 	t.Helper()
 	for _, id := range ticketIDs {
 		got = got.Replace(id.Hex(), "{ticketId}")
@@ -107,7 +106,7 @@ func TestConnectCall(t *testing.T) {
 	}
 	_, ref := openTicketAsCustomer(t, app, "Linus")
 	refTicket, _, _ := strings.Cut(ref, ".")
-	refID, _ := bson.ObjectIDFromHex(refTicket)
+	refID, _ := models.ParseID(refTicket)
 	_, otherRef := openTicketAsCustomer(t, app, "Margaret")
 	_, otherSig, _ := strings.Cut(otherRef, ".")
 
@@ -123,17 +122,17 @@ func TestConnectCall(t *testing.T) {
 		params   url.Values
 		golden   string
 		customer bool // must reach the agents' browsers and nothing else
-		ids      []bson.ObjectID
+		ids      []models.ID
 	}{
-		{"agent, ticketId", agent(v{"ticketId": {tk.ID.Hex()}}), "connect_agent_ticket", false, []bson.ObjectID{tk.ID}},
-		{"agent, ticketId wins over phoneNumber", agent(v{"ticketId": {tk.ID.Hex()}, "phoneNumber": {"+44 20 7946 0958"}}), "connect_agent_ticket", false, []bson.ObjectID{tk.ID}},
+		{"agent, ticketId", agent(v{"ticketId": {tk.ID.Hex()}}), "connect_agent_ticket", false, []models.ID{tk.ID}},
+		{"agent, ticketId wins over phoneNumber", agent(v{"ticketId": {tk.ID.Hex()}, "phoneNumber": {"+44 20 7946 0958"}}), "connect_agent_ticket", false, []models.ID{tk.ID}},
 		{"agent, phoneNumber national", agent(v{"phoneNumber": {"(415) 555-2671"}}), "connect_agent_number_us", false, nil},
 		{"agent, phoneNumber international", agent(v{"phoneNumber": {"+44 20 7946 0958"}}), "connect_agent_number_gb", false, nil},
 		{"agent, invalid phoneNumber", agent(v{"phoneNumber": {"12345"}}), "connect_agent_bad_number", false, nil},
 		{"agent, phoneNumber with XML", agent(v{"phoneNumber": {`+1 555 <b>&"'`}}), "connect_agent_bad_number", false, nil},
 		{"agent, valid number followed by markup", agent(v{"phoneNumber": {`+1 415 555 2671 <b>&"'`}}), "connect_agent_bad_number", false, nil},
 		{"agent, phoneNumber that closes the element", agent(v{"phoneNumber": {`</Number><Client>x</Client>`}}), "connect_agent_bad_number", false, nil},
-		{"agent, unknown ticketId", agent(v{"ticketId": {bson.NewObjectID().Hex()}}), "connect_agent_ticket_gone", false, nil},
+		{"agent, unknown ticketId", agent(v{"ticketId": {models.NewID().Hex()}}), "connect_agent_ticket_gone", false, nil},
 		{"agent, malformed ticketId", agent(v{"ticketId": {`nope"><Number>+1`}}), "connect_agent_ticket_gone", false, nil},
 		{"agent, ticket without a phone", agent(v{"ticketId": {voicemailTicket.ID.Hex()}}), "connect_agent_ticket_no_phone", false, nil},
 		{"agent, neither", agent(nil), "connect_agent_no_target", false, nil},
@@ -147,7 +146,7 @@ func TestConnectCall(t *testing.T) {
 		{"a phone number calling", twiliotest.ConnectFrom("+14155550100", twiliotest.NewSID("CA"), v{"phoneNumber": {"+14155552671"}}), "connect_customer", true, nil},
 		{"a client named like the agent", twiliotest.Connect("support_agent_2", twiliotest.NewSID("CA"), v{"phoneNumber": {"+14155552671"}}), "connect_customer", true, nil},
 		{"empty body", url.Values{}, "connect_customer", true, nil},
-		{"customer with ticketRef", customer(v{"ticketRef": {ref}, "phoneNumber": {"+14155552671"}}), "connect_customer_ticket", true, []bson.ObjectID{refID}},
+		{"customer with ticketRef", customer(v{"ticketRef": {ref}, "phoneNumber": {"+14155552671"}}), "connect_customer_ticket", true, []models.ID{refID}},
 		{"customer with a forged ticketRef", customer(v{"ticketRef": {other.ID.Hex() + ".forged"}}), "connect_customer", true, nil},
 		{"customer with another ticket's ref signature", customer(v{"ticketRef": {other.ID.Hex() + "." + otherSig}}), "connect_customer", true, nil},
 		{"customer with a bare ticket id as ref", customer(v{"ticketRef": {other.ID.Hex()}}), "connect_customer", true, nil},
@@ -243,14 +242,14 @@ func TestConnectCallNeedsSignature(t *testing.T) {
 // is refused without trying.
 func TestConnectCallChecksSignatureFirst(t *testing.T) {
 	t.Parallel()
-	store := storetest.Connect(t, storetest.URI(t))
+	store := storetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := store.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	app := newTwilioApp(t, withStore(store))
-	params := twiliotest.Connect("support_agent", twiliotest.NewSID("CA"), url.Values{"ticketId": {bson.NewObjectID().Hex()}})
+	params := twiliotest.Connect("support_agent", twiliotest.NewSID("CA"), url.Values{"ticketId": {models.NewID().Hex()}})
 
 	req := twiliotest.NewRequest(t, twiliotest.AuthToken, app.cfg.PublicURL.String(), app.srv.URL, "/call/connect", params)
 	req.Header.Set("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
@@ -305,7 +304,7 @@ func TestTwilioWebhooksNeedSignature(t *testing.T) {
 			}
 		}
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+	if n := countCalls(t, app.store); n != 0 {
 		t.Errorf("%d call logs written by refused callbacks", n)
 	}
 	if got := allTickets(t, app.store); len(got) != 1 {
@@ -349,7 +348,7 @@ func TestTwilioRoutesOffWithoutTwilio(t *testing.T) {
 		resp := app.twilioPost(t, path, params)
 		resp.wantStatus(t, http.StatusNotFound)
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+	if n := countCalls(t, app.store); n != 0 {
 		t.Errorf("%d call logs written with Twilio off", n)
 	}
 }
@@ -364,14 +363,14 @@ func with(v url.Values, k, val string) url.Values {
 	return c
 }
 
-// countDocs counts documents in a raw collection.
-func countDocs(t *testing.T, s *models.Store, coll string, filter bson.M) int64 {
+// countCalls counts the stored call logs; with sids, only those calls'.
+func countCalls(t *testing.T, s *models.Store, sids ...string) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), defaultStoreTimeout)
-	defer cancel()
-	n, err := s.Collection(coll).CountDocuments(ctx, filter)
-	if err != nil {
-		t.Fatalf("count %s: %v", coll, err)
+	n := 0
+	for _, c := range storetest.Calls(t, s) {
+		if len(sids) == 0 || slices.Contains(sids, c.SID) {
+			n++
+		}
 	}
 	return n
 }

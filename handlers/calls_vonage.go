@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/handlers/vonage"
 	"github.com/ringdesk/ringdesk/models"
@@ -99,7 +98,7 @@ func (h *Handler) answerCustomer(c *gin.Context, a vonage.Answer) {
 }
 
 // eventURL is where a customer call's synchronous connect reports.
-func (h *Handler) eventURL(ticketID *bson.ObjectID, stage string) string {
+func (h *Handler) eventURL(ticketID *models.ID, stage string) string {
 	q := callQuery(models.CallInbound, ticketID)
 	q.Set("stage", stage)
 	return h.vonage.URL("/webhooks/event", q)

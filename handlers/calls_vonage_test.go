@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/handlers/vonagetest"
 	"github.com/ringdesk/ringdesk/models"
@@ -63,7 +62,7 @@ func (r *response) ncco(t *testing.T) vonagetest.NCCO {
 
 // nccoGolden compares an NCCO with handlers/testdata/name.golden, with
 // each ticket id replaced by {ticketId}.
-func nccoGolden(t *testing.T, name string, got vonagetest.NCCO, ticketIDs ...bson.ObjectID) {
+func nccoGolden(t *testing.T, name string, got vonagetest.NCCO, ticketIDs ...models.ID) {
 	t.Helper()
 	for _, id := range ticketIDs {
 		got = got.Replace(id.Hex(), "{ticketId}")
@@ -93,7 +92,7 @@ func TestVonageAnswer(t *testing.T) {
 	}
 	_, ref := openTicketAsCustomer(t, app, "Linus")
 	refTicket, _, _ := strings.Cut(ref, ".")
-	refID, _ := bson.ObjectIDFromHex(refTicket)
+	refID, _ := models.ParseID(refTicket)
 
 	type ctx = map[string]string
 	agent := func(to string, context ctx) vonagetest.Answer {
@@ -107,10 +106,10 @@ func TestVonageAnswer(t *testing.T) {
 		answer   vonagetest.Answer
 		golden   string
 		customer bool // must reach the agents' browsers and nothing else
-		ids      []bson.ObjectID
+		ids      []models.ID
 	}{
-		{"agent, ticketId", agent("", ctx{"ticketId": tk.ID.Hex()}), "vonage_agent_ticket", false, []bson.ObjectID{tk.ID}},
-		{"agent, ticketId wins over to", agent("+44 20 7946 0958", ctx{"ticketId": tk.ID.Hex()}), "vonage_agent_ticket", false, []bson.ObjectID{tk.ID}},
+		{"agent, ticketId", agent("", ctx{"ticketId": tk.ID.Hex()}), "vonage_agent_ticket", false, []models.ID{tk.ID}},
+		{"agent, ticketId wins over to", agent("+44 20 7946 0958", ctx{"ticketId": tk.ID.Hex()}), "vonage_agent_ticket", false, []models.ID{tk.ID}},
 		{"agent, to national", agent("(415) 555-2671", nil), "vonage_agent_number_us", false, nil},
 		{"agent, to E.164", agent("+14155552671", nil), "vonage_agent_number_us", false, nil},
 		{"agent, to international", agent("+44 20 7946 0958", nil), "vonage_agent_number_gb", false, nil},
@@ -118,7 +117,7 @@ func TestVonageAnswer(t *testing.T) {
 		{"agent, invalid to", agent("12345", nil), "vonage_agent_bad_number", false, nil},
 		{"agent, to with markup", agent(`+1 555 <b>&"'`, nil), "vonage_agent_bad_number", false, nil},
 		{"agent, valid number followed by JSON", agent(`+1 415 555 2671"}],"x":[{"`, nil), "vonage_agent_bad_number", false, nil},
-		{"agent, unknown ticketId", agent("", ctx{"ticketId": bson.NewObjectID().Hex()}), "vonage_agent_ticket_gone", false, nil},
+		{"agent, unknown ticketId", agent("", ctx{"ticketId": models.NewID().Hex()}), "vonage_agent_ticket_gone", false, nil},
 		{"agent, malformed ticketId", agent("", ctx{"ticketId": `nope"}]`}), "vonage_agent_ticket_gone", false, nil},
 		{"agent, ticket without a phone", agent("", ctx{"ticketId": noPhone.ID.Hex()}), "vonage_agent_ticket_no_phone", false, nil},
 		{"agent, neither", agent("", nil), "vonage_agent_no_target", false, nil},
@@ -131,7 +130,7 @@ func TestVonageAnswer(t *testing.T) {
 		{"a phone calling the number", vonagetest.Answer{From: "14155550111", To: vonagetest.Number}, "vonage_customer", true, nil},
 		{"a user named like the agent", vonagetest.Answer{FromUser: "support_agent_2", To: "+14155552671"}, "vonage_customer", true, nil},
 		{"a user named in capitals", vonagetest.Answer{FromUser: "SUPPORT_AGENT", To: "+14155552671"}, "vonage_customer", true, nil},
-		{"customer with ticketRef", customer("+14155552671", ctx{"ticketRef": ref}), "vonage_customer_ticket", true, []bson.ObjectID{refID}},
+		{"customer with ticketRef", customer("+14155552671", ctx{"ticketRef": ref}), "vonage_customer_ticket", true, []models.ID{refID}},
 		{"customer with a forged ticketRef", customer("", ctx{"ticketRef": other.ID.Hex() + ".forged"}), "vonage_customer", true, nil},
 		{"customer with a bare ticket id as ref", customer("", ctx{"ticketRef": other.ID.Hex()}), "vonage_customer", true, nil},
 	}
@@ -190,7 +189,7 @@ func TestVonageSoundCheck(t *testing.T) {
 	seen := map[string]bool{}
 	for _, a := range []vonagetest.Answer{
 		{FromUser: "customer", Context: map[string]string{"soundCheck": "1"}},
-		{FromUser: "support_agent", To: "+14155552671", Context: map[string]string{"soundCheck": "1", "ticketId": bson.NewObjectID().Hex()}},
+		{FromUser: "support_agent", To: "+14155552671", Context: map[string]string{"soundCheck": "1", "ticketId": models.NewID().Hex()}},
 		{FromUser: "customer", Context: map[string]string{"soundCheck": "true"}},
 	} {
 		got := app.vonagePost(t, "/webhooks/answer", a.Body()).ncco(t)
@@ -203,7 +202,7 @@ func TestVonageSoundCheck(t *testing.T) {
 			t.Fatalf("uri %q carries no fresh one-time token", uris[0])
 		}
 		seen[m[1]] = true
-		if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+		if n := countCalls(t, app.store); n != 0 {
 			t.Errorf("a sound check wrote %d call logs", n)
 		}
 		nccoGolden(t, "vonage_sound_check", got.Replace(m[1], "{token}"))
@@ -299,7 +298,7 @@ func TestVonageEventsNotLogged(t *testing.T) {
 			resp.wantStatus(t, tt.code)
 		})
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+	if n := countCalls(t, app.store); n != 0 {
 		t.Errorf("%d call logs from events Ringdesk does not log, want 0", n)
 	}
 }
@@ -363,7 +362,7 @@ func TestVonageVoicemailWithoutTicket(t *testing.T) {
 	if sum, ok := tk.Calls[conv]; !ok || sum.Status != models.CallVoicemail || sum.Duration != 75 {
 		t.Errorf("ticket calls %+v, want the voicemail", tk.Calls)
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 1 {
+	if n := countCalls(t, app.store); n != 1 {
 		t.Errorf("%d call logs, want 1", n)
 	}
 }
@@ -392,7 +391,7 @@ func TestVonageRecordingRejectsUnusable(t *testing.T) {
 	if n := len(allTickets(t, app.store)); n != 0 {
 		t.Errorf("%d tickets from unusable recordings, want 0", n)
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+	if n := countCalls(t, app.store); n != 0 {
 		t.Errorf("%d call logs from unusable recordings, want 0", n)
 	}
 }
@@ -488,7 +487,7 @@ func TestVonageWebhooksNeedSignature(t *testing.T) {
 			}
 		})
 	}
-	if n := countDocs(t, app.store, "calls", bson.M{}); n != 0 {
+	if n := countCalls(t, app.store); n != 0 {
 		t.Errorf("%d call logs from unsigned webhooks, want 0", n)
 	}
 	if !strings.Contains(app.logs.String(), "rejected Vonage webhook") {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -176,7 +175,7 @@ func (h *Handler) callTaken(c *gin.Context) {
 }
 
 // publishTicket sends a ticket's dashboard card, loaded afresh.
-func (h *Handler) publishTicket(ctx context.Context, id bson.ObjectID) {
+func (h *Handler) publishTicket(ctx context.Context, id models.ID) {
 	t, err := h.tickets.Get(ctx, id)
 	if err != nil {
 		h.log.Warn("live update: load ticket", "ticket", id.Hex(), "err", err)

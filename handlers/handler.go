@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/config"
 	"github.com/ringdesk/ringdesk/handlers/twilio"
@@ -24,8 +23,8 @@ import (
 // TicketStore is what the handlers need from the ticket repository.
 type TicketStore interface {
 	Create(ctx context.Context, t *models.Ticket) (created bool, err error)
-	Get(ctx context.Context, id bson.ObjectID) (*models.Ticket, error)
-	SetStatus(ctx context.Context, id bson.ObjectID, status models.TicketStatus) error
+	Get(ctx context.Context, id models.ID) (*models.Ticket, error)
+	SetStatus(ctx context.Context, id models.ID, status models.TicketStatus) error
 	List(ctx context.Context, after *models.Cursor, limit int) ([]models.Ticket, *models.Cursor, error)
 	CountOpen(ctx context.Context) (int64, error)
 }
@@ -33,10 +32,11 @@ type TicketStore interface {
 // AgentStore is what the handlers need from the agent repository.
 type AgentStore interface {
 	Create(ctx context.Context, in models.AgentInput) (*models.Agent, error)
-	Get(ctx context.Context, id bson.ObjectID) (*models.Agent, error)
+	Get(ctx context.Context, id models.ID) (*models.Agent, error)
 	Exists(ctx context.Context) (bool, error)
 	Authenticate(ctx context.Context, email, password string) (*models.Agent, error)
-	RevokeSession(ctx context.Context, id bson.ObjectID, sid string, expires time.Time) error
+	RevokeSession(ctx context.Context, id models.ID, sid string, expires time.Time) error
+	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
 }
 
 // SetupStore holds the first agent's one-time sign-up token.

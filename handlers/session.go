@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -70,7 +69,7 @@ func (h *Handler) parseSession(raw string) (*sessionClaims, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := bson.ObjectIDFromHex(claims.Subject); err != nil || claims.ID == "" {
+	if _, err := models.ParseID(claims.Subject); err != nil || claims.ID == "" {
 		return nil, errors.New("session without agent or id")
 	}
 	return &claims, nil
@@ -96,9 +95,9 @@ func (h *Handler) requireAgent(c *gin.Context) {
 		h.denyAnonymous(c)
 		return
 	}
-	id, _ := bson.ObjectIDFromHex(claims.Subject)
+	id, _ := models.ParseID(claims.Subject)
 	a, err := h.agents.Get(c, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && a.SessionRevoked(claims.ID)) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && !a.SessionActive(claims.ID)) {
 		h.clearCookie(c, sessionCookie)
 		h.denyAnonymous(c)
 		return
@@ -138,7 +137,7 @@ func currentAgent(c *gin.Context) *models.Agent {
 		return v.(*models.Agent)
 	}
 	if s := sessionFrom(c); s != nil {
-		id, _ := bson.ObjectIDFromHex(s.Subject)
+		id, _ := models.ParseID(s.Subject)
 		return &models.Agent{ID: id, Name: s.Name}
 	}
 	return nil
@@ -203,18 +202,18 @@ const (
 )
 
 // ticketRef signs a ticket id for the customer's browser to hand back.
-func (h *Handler) ticketRef(id bson.ObjectID) string {
+func (h *Handler) ticketRef(id models.ID) string {
 	return id.Hex() + "." + h.mac("ticket", id.Hex())
 }
 
 // ticketFromRef returns the ticket a reference names, or nil when the
 // reference is missing or forged: it is a request, checked, never trusted.
-func (h *Handler) ticketFromRef(ref string) *bson.ObjectID {
+func (h *Handler) ticketFromRef(ref string) *models.ID {
 	hexID, sig, ok := strings.Cut(ref, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(h.mac("ticket", hexID))) {
 		return nil
 	}
-	id, err := bson.ObjectIDFromHex(hexID)
+	id, err := models.ParseID(hexID)
 	if err != nil {
 		return nil
 	}

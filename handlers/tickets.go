@@ -9,7 +9,6 @@ import (
 	"unicode"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -197,7 +196,7 @@ func (h *Handler) showTicket(c *gin.Context) {
 
 // setTicketStatus handles "POST /tickets/:id/status" (status=open|closed).
 func (h *Handler) setTicketStatus(c *gin.Context) {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	id, err := models.ParseID(c.Param("id"))
 	if err != nil {
 		h.fail(c, models.ErrNotFound)
 		return
@@ -241,7 +240,7 @@ func (h *Handler) setTicketStatus(c *gin.Context) {
 // ticketFromPath loads the ticket named by :id, answering 404 itself when
 // the id is malformed or unknown.
 func (h *Handler) ticketFromPath(c *gin.Context) (*models.Ticket, bool) {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	id, err := models.ParseID(c.Param("id"))
 	if err != nil {
 		h.fail(c, models.ErrNotFound)
 		return nil, false

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -36,10 +35,10 @@ func (h *Handler) issueToken(c *gin.Context) {
 	identity, incoming := identityCustomer, false
 	key := "ip:" + c.ClientIP()
 	if s := sessionFrom(c); s != nil {
-		id, _ := bson.ObjectIDFromHex(s.Subject)
+		id, _ := models.ParseID(s.Subject)
 		a, err := h.agents.Get(c, id)
 		switch {
-		case err == nil && !a.SessionRevoked(s.ID):
+		case err == nil && a.SessionActive(s.ID):
 			identity, incoming = identityAgent, true
 			key = "agent:" + s.ID
 		case err != nil && !errors.Is(err, models.ErrNotFound):

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
+	"github.com/ringdesk/ringdesk/models"
 )
 
 // tokenAnswer is the JSON body of POST /token.
@@ -113,7 +113,7 @@ func TestTokenNeverAgentWithoutLiveSession(t *testing.T) {
 	app.postForm(t, c, "/logout", nil).wantRedirect(t, "/login")
 	// Genuinely signed, but for an agent that does not exist.
 	ghost, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"name": "Ghost", "iss": "ringdesk", "sub": bson.NewObjectID().Hex(), "jti": "0123456789abcdef",
+		"name": "Ghost", "iss": "ringdesk", "sub": models.NewID().Hex(), "jti": "0123456789abcdef",
 		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(),
 	}).SignedString([]byte(testSecret))
 	if err != nil {

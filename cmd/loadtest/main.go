@@ -65,10 +65,11 @@ var scales = map[string]scale{
 
 // env is what every scenario gets.
 type env struct {
-	bin   string // the ringdesk binary
-	tmp   string // a fresh directory per scenario
-	scale scale
-	log   io.Writer // progress lines
+	bin     string // the ringdesk binary
+	standin string // the MongoDB stand-in for the outage scenario
+	tmp     string // a fresh directory per scenario
+	scale   scale
+	log     io.Writer // progress lines
 }
 
 type scenario struct {
@@ -198,7 +199,7 @@ func run(ctx context.Context, args []string, out io.Writer) (_ []result, err err
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintf(logw, "loadtest: building Ringdesk from %s\n", *repo)
-	bin, err := buildRingdesk(ctx, *repo, tmp)
+	bin, standin, err := buildBinaries(ctx, *repo, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +211,7 @@ func run(ctx context.Context, args []string, out io.Writer) (_ []result, err err
 			return nil, err
 		}
 		fmt.Fprintf(logw, "loadtest: %s (%s scale)\n", s.name, *scaleName)
-		r := s.run(ctx, env{bin: bin, tmp: dir, scale: sc, log: logw})
+		r := s.run(ctx, env{bin: bin, standin: standin, tmp: dir, scale: sc, log: logw})
 		r.Name = s.name
 		r.OK = len(r.Checks) > 0
 		for _, c := range r.Checks {

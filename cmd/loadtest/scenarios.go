@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/mongo"
 )
 
 // ticketLoad is the submission mix every ticket scenario uses: one ticket
@@ -149,7 +149,7 @@ const outageClients = 8
 // SIGKILLed under load and restarted on the same files and address.
 func runOutage(ctx context.Context, e env) result {
 	var res result
-	store, err := newStoreProc(e.bin, e.tmp)
+	store, err := newStoreProc(e.standin, e.tmp)
 	if err != nil {
 		return res.fatal(err)
 	}
@@ -249,7 +249,7 @@ func runOutage(ctx context.Context, e env) result {
 	}
 	vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	s, err := models.Connect(vctx, store.uri(), "ringdesk")
+	s, err := mongo.Open(vctx, mongo.Options{URI: store.uri(), Database: "ringdesk"})
 	if err != nil {
 		return res.fatal(err)
 	}

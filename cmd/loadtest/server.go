@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/sqlite"
 )
 
 // Settings every Ringdesk under test gets. RATE_LIMIT_SCALE is the
@@ -25,15 +26,18 @@ const (
 	rateScale     = "10000"
 )
 
-// buildRingdesk builds the server binary once, from the repository root.
-func buildRingdesk(ctx context.Context, repo, tmp string) (string, error) {
-	bin := filepath.Join(tmp, "ringdesk")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+// buildBinaries builds, once and from the repository root, the server and
+// the MongoDB stand-in that the outage scenario runs as its database.
+func buildBinaries(ctx context.Context, repo, tmp string) (ringdesk, standin string, err error) {
+	ringdesk, standin = filepath.Join(tmp, "ringdesk"), filepath.Join(tmp, "mongostandin")
+	for bin, pkg := range map[string]string{ringdesk: ".", standin: "./cmd/mongostandin"} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
 	}
-	return bin, nil
+	return ringdesk, standin, nil
 }
 
 // findRepo walks up from the working directory to the directory holding
@@ -209,7 +213,7 @@ func (r *ringdesk) start(ctx context.Context) error {
 func (r *ringdesk) openStore(ctx context.Context) (*models.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	return models.Open(ctx, models.OpenOptions{Database: "ringdesk", DataDir: r.dataDir})
+	return sqlite.Open(ctx, sqlite.Options{Dir: r.dataDir})
 }
 
 // lockFree reports whether the embedded store's lock on dir can be taken,
@@ -227,8 +231,9 @@ func lockFree(dir string) (bool, error) {
 	return true, nil
 }
 
-// storeProc is a separate store process ("ringdesk store") on a fixed
-// address, so it can be killed and restarted under a running Ringdesk.
+// storeProc is a separate MongoDB-compatible database process (the
+// FerretDB stand-in, cmd/mongostandin) on a fixed address, so it can be
+// killed and restarted under a running Ringdesk.
 type storeProc struct {
 	process
 	addr string
@@ -243,7 +248,7 @@ func newStoreProc(bin, tmp string) (*storeProc, error) {
 	dir := filepath.Join(tmp, "store")
 	s := &storeProc{addr: addr, process: process{
 		name: "store", bin: bin, dir: tmp,
-		args: []string{"store", "--dir", dir, "--addr", addr},
+		args: []string{"--dir", dir, "--addr", addr},
 		env:  []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")},
 	}}
 	return s, nil

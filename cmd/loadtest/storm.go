@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -114,11 +112,13 @@ func runStorm(ctx context.Context, e env) result {
 	defer store.Close(context.Background())
 	vctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	cur, err := store.Collection("calls").Find(vctx, bson.M{})
 	var logs []models.Call
-	if err == nil {
-		err = cur.All(vctx, &logs)
-	}
+	err = store.Dump(vctx, func(it models.Item) error {
+		if it.Call != nil {
+			logs = append(logs, *it.Call)
+		}
+		return nil
+	})
 	if err != nil {
 		return res.fatal(err)
 	}

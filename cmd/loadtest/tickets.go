@@ -16,9 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/ringdesk/ringdesk/models"
 )
 
@@ -255,16 +252,18 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func verifyTickets(ctx context.Context, store *models.Store, acks []ack) []check {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	var stored []struct {
-		ID          bson.ObjectID `bson:"_id"`
-		Key         string        `bson:"idempotencyKey"`
-		Description string        `bson:"description"`
+	type row struct {
+		ID          models.ID
+		Key         string
+		Description string
 	}
-	cur, err := store.Collection("tickets").Find(ctx, bson.M{},
-		options.Find().SetProjection(bson.M{"idempotencyKey": 1, "description": 1}))
-	if err == nil {
-		err = cur.All(ctx, &stored)
-	}
+	var stored []row
+	err := store.Dump(ctx, func(it models.Item) error {
+		if t := it.Ticket; t != nil {
+			stored = append(stored, row{ID: t.ID, Key: t.IdempotencyKey, Description: t.Description})
+		}
+		return nil
+	})
 	if err != nil {
 		return []check{{Name: "read tickets from the store", Detail: err.Error()}}
 	}
