@@ -33,6 +33,12 @@ import (
 // testSecret signs sessions in every test app unless a test picks another.
 const testSecret = "test-session-secret-0123456789abcdef"
 
+// testMetricsToken opens /metrics in every test app unless a test unsets
+// it; metricsAuth is the header a scraper sends with it.
+const testMetricsToken = "test-metrics-token-0123456789"
+
+var metricsAuth = []string{"Authorization", "Bearer " + testMetricsToken}
+
 // defaultStoreTimeout bounds the tests' own reads of the store.
 const defaultStoreTimeout = 10 * time.Second
 
@@ -73,6 +79,7 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 	o := appOptions{env: map[string]string{
 		"SESSION_SECRET":   testSecret,
 		"RATE_LIMIT_SCALE": "1000",
+		"METRICS_TOKEN":    testMetricsToken,
 	}}
 	for _, opt := range opts {
 		opt(&o)

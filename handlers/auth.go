@@ -17,6 +17,7 @@ import (
 const (
 	msgBadLogin       = "Email or password is incorrect."
 	msgLoginThrottled = "Too many failed sign-in attempts. Please wait a few minutes and try again."
+	msgLoginBusy      = "Ringdesk is busy checking other sign-ins. Please try again in a few seconds."
 )
 
 // showLogin handles "GET /login".
@@ -29,7 +30,9 @@ func (h *Handler) showLogin(c *gin.Context) {
 }
 
 // login handles "POST /login". Unknown email and wrong password get the same
-// message; failures are counted per address and per account.
+// message. Each attempt is counted, per address and per account, before
+// its password is checked: a burst of simultaneous guesses tests no more
+// passwords than the limits allow.
 func (h *Handler) login(c *gin.Context) {
 	if err := parseForm(c); err != nil {
 		h.fail(c, err)
@@ -40,46 +43,68 @@ func (h *Handler) login(c *gin.Context) {
 		Next:  c.Request.PostForm.Get("next"),
 	}
 	password := c.Request.PostForm.Get("password")
-	ip, account := c.ClientIP(), strings.ToLower(form.Email)
-	now := h.now()
-
-	for _, check := range []struct {
-		w   *window
-		key string
-	}{{h.limits.loginFailIP, ip}, {h.limits.loginFailUser, account}} {
-		if blocked, retry := check.w.blocked(check.key, now); blocked {
-			c.Header("Retry-After", retryAfter(retry))
-			form.Error = msgLoginThrottled
-			h.render(c, http.StatusTooManyRequests, "login", viewData{Title: "Agent sign in", Login: form})
-			return
-		}
-	}
 	if form.Email == "" || password == "" || len(form.Email) > 254 || len(password) > models.MaxPasswordLen {
 		form.Error = msgBadLogin
 		h.render(c, http.StatusUnprocessableEntity, "login", viewData{Title: "Agent sign in", Login: form})
 		return
 	}
+	ip, account := addressKey(c.ClientIP()), models.NormalizeEmail(form.Email)
+	now := h.now()
+	refund := func() {
+		h.limits.loginIP.refund(ip, now)
+		h.limits.loginUser.refund(account, now)
+	}
+	if ok, retry := h.limits.loginIP.hit(ip, now); !ok {
+		h.loginRefused(c, form, http.StatusTooManyRequests, msgLoginThrottled, retry)
+		return
+	}
+	if ok, retry := h.limits.loginUser.hit(account, now); !ok {
+		h.limits.loginIP.refund(ip, now)
+		h.loginRefused(c, form, http.StatusTooManyRequests, msgLoginThrottled, retry)
+		return
+	}
 
+	if !h.limits.hashing.acquire(c, hashingWait) {
+		refund() // no password was checked
+		h.log.Warn("sign-in refused: password checks are saturated", "ip", ip)
+		h.loginRefused(c, form, http.StatusServiceUnavailable, msgLoginBusy, hashingRetry)
+		return
+	}
 	a, err := h.agents.Authenticate(c, form.Email, password)
+	h.limits.hashing.release()
 	if errors.Is(err, models.ErrInvalidCredentials) {
-		h.limits.loginFailIP.hit(ip, now)
-		h.limits.loginFailUser.hit(account, now)
 		h.log.Info("sign-in failed", "ip", ip)
 		form.Error = msgBadLogin
 		h.render(c, http.StatusUnauthorized, "login", viewData{Title: "Agent sign in", Login: form})
 		return
 	}
 	if err != nil {
+		refund()
 		h.fail(c, err)
 		return
 	}
-	h.limits.loginFailUser.reset(account)
+	refund() // the right password is not a guess
 	if err := h.startSession(c, a); err != nil {
 		h.fail(c, err)
 		return
 	}
 	h.log.Info("agent signed in", "agent", a.ID.Hex())
 	c.Redirect(http.StatusSeeOther, safeNext(form.Next))
+}
+
+// How long a sign-in waits for a password check to run, and when a
+// refused one should try again.
+const (
+	hashingWait  = 2 * time.Second
+	hashingRetry = 5 * time.Second
+)
+
+// loginRefused shows the sign-in form again with msg, without checking
+// the password.
+func (h *Handler) loginRefused(c *gin.Context, form loginForm, status int, msg string, retry time.Duration) {
+	c.Header("Retry-After", retryAfter(retry))
+	form.Error = msg
+	h.render(c, status, "login", viewData{Title: "Agent sign in", Login: form})
 }
 
 // logout handles "POST /logout": the cookie is cleared and the session is
@@ -92,6 +117,10 @@ func (h *Handler) logout(c *gin.Context) {
 			// expired on its own within sessionTTL.
 			h.log.Warn("record sign-out", "err", err)
 		}
+		// After the revocation, so a reconnecting stream is refused.
+		// This instance's streams end now, other instances' at their
+		// next check of the session (sessionCheckEvery).
+		h.live.broker.endSession(s.ID)
 	}
 	h.clearCookie(c, sessionCookie)
 	h.setFlash(c, "success", "You have signed out.")

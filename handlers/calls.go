@@ -34,6 +34,9 @@ const (
 	sayTicketGone      = "That ticket no longer exists. Please reload the dashboard and try again."
 	sayTicketNoPhone   = "This ticket has no phone number to call."
 	sayBadNumber       = "That phone number is not valid. Please check it on the ticket and try again."
+	sayPremiumNumber   = "That is a premium-rate number. Calls to premium-rate numbers are not allowed."
+	saySharedCost      = "That is a shared-cost number. Calls to shared-cost numbers are not allowed."
+	sayCountryBlocked  = "Calls to that country are not allowed from here. Please ask your administrator to add it to DIAL_COUNTRIES."
 	sayNoCallerID      = "Calling phones is not set up yet: the server has no caller I D. Please ask your administrator to set TWILIO_CALLER_ID."
 	sayDatabaseDown    = "Ringdesk can't reach its database right now. Please try again in a minute."
 	sayVoicemailPrompt = "Sorry, all of our agents are busy right now. Please leave a message with your name and phone number after the tone, then press the pound key or hang up."
@@ -98,8 +101,9 @@ func (h *Handler) connectCustomer(c *gin.Context, f url.Values) {
 }
 
 // agentTarget decides which number an agent's call goes to: the ticket's
-// stored number when a ticket is named, else the number typed, if valid.
-// say is non-empty when the call cannot go ahead and tells the agent why.
+// stored number when a ticket is named, else the number typed, if valid
+// and allowed by the dial policy. say is non-empty when the call cannot
+// go ahead and tells the agent why.
 func (h *Handler) agentTarget(c *gin.Context, f url.Values) (number string, ticketID *models.ID, say string) {
 	if raw := f.Get("ticketId"); raw != "" {
 		id, err := models.ParseID(raw)
@@ -116,6 +120,9 @@ func (h *Handler) agentTarget(c *gin.Context, f url.Values) (number string, tick
 		case t.PhoneNumber == "":
 			return "", nil, sayTicketNoPhone
 		}
+		if say := h.dialRefusal(h.dialPolicy().CheckStored(t.PhoneNumber)); say != "" {
+			return "", nil, say
+		}
 		return t.PhoneNumber, &t.ID, ""
 	}
 	raw := f.Get("phoneNumber")
@@ -126,7 +133,33 @@ func (h *Handler) agentTarget(c *gin.Context, f url.Values) (number string, tick
 	if msg != "" {
 		return "", nil, sayBadNumber
 	}
+	if say := h.dialRefusal(h.dialPolicy().CheckTyped(e164)); say != "" {
+		return "", nil, say
+	}
 	return e164, nil, ""
+}
+
+// dialPolicy is DIAL_COUNTRIES as a models.DialPolicy.
+func (h *Handler) dialPolicy() models.DialPolicy {
+	return models.DialPolicy{Countries: h.cfg.DialCountries}
+}
+
+// dialRefusal words a dial policy's refusal for the agent; "" when the
+// number may be dialled.
+func (h *Handler) dialRefusal(err error) string {
+	if err == nil {
+		return ""
+	}
+	h.log.Info("refused an agent's call", "reason", err)
+	switch {
+	case errors.Is(err, models.ErrPremiumNumber):
+		return sayPremiumNumber
+	case errors.Is(err, models.ErrSharedCostNumber):
+		return saySharedCost
+	case errors.Is(err, models.ErrCountryNotAllowed):
+		return sayCountryBlocked
+	}
+	return sayBadNumber
 }
 
 // callQuery carries what Ringdesk knows about a call into the callback

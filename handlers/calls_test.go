@@ -97,7 +97,7 @@ func openTicketAsCustomer(t *testing.T, app *testApp, name string) (*models.Tick
 
 func TestConnectCall(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newTwilioApp(t, withEnv("DIAL_COUNTRIES", "US,GB"))
 	tk := app.createTicket(t, "Ada Lovelace", "+1 415 555 2671", "Headset crackles")
 	other := app.createTicket(t, "Grace Hopper", "+44 20 7946 0958", "Needs a call")
 	voicemailTicket := &models.Ticket{Name: "Website caller", Description: "Voicemail", Source: "voicemail"}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,10 +30,16 @@ const (
 // vonageBodyKey holds the webhook's body, read once by vonageSigned.
 const vonageBodyKey = "vonage.body"
 
+// webhookIDPrefix keeps the ids of used webhook tokens apart from those
+// of sound-check tokens in the one-time-use records they share.
+const webhookIDPrefix = "jti:"
+
 // vonageSigned reads the webhook's body and, when VONAGE_SIGNATURE_SECRET
 // is set, lets the request through only with Vonage's valid signature,
-// checked before any other work. Vonage routes do not exist when Vonage
-// is not the configured provider.
+// checked before any other work, on a token never presented before: its
+// id is recorded in the database, so a token copied from one request
+// cannot be replayed, on this instance or another. Vonage routes do not
+// exist when Vonage is not the configured provider.
 func (h *Handler) vonageSigned(c *gin.Context) {
 	if h.vonage == nil {
 		h.notFound(c)
@@ -43,7 +51,18 @@ func (h *Handler) vonageSigned(c *gin.Context) {
 		return
 	}
 	if h.vonage.Signed() {
-		if err := h.vonage.Verify(c.Request, body); err != nil {
+		w, err := h.vonage.Verify(c.Request, body)
+		if err == nil {
+			err = h.media.Use(c, webhookIDPrefix+w.ID, w.Until)
+		}
+		switch {
+		case errors.Is(err, models.ErrConflict):
+			err = fmt.Errorf("%w: token %s presented again", vonage.ErrSignature, w.ID)
+		case err != nil && !errors.Is(err, vonage.ErrSignature):
+			h.fail(c, err) // the database could not say whether it is a replay
+			return
+		}
+		if err != nil {
 			h.log.Warn("rejected Vonage webhook", "path", c.Request.URL.Path, "ip", c.ClientIP(), "err", err)
 			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "Invalid Vonage signature."})
 			return

@@ -83,7 +83,7 @@ func (a *testApp) vonagePath(t *testing.T, n vonagetest.NCCO, key string) string
 
 func TestVonageAnswer(t *testing.T) {
 	t.Parallel()
-	app := newVonageApp(t)
+	app := newVonageApp(t, withEnv("DIAL_COUNTRIES", "US,GB"))
 	tk := app.createTicket(t, "Ada Lovelace", "+1 415 555 2671", "Headset crackles")
 	other := app.createTicket(t, "Grace Hopper", "+44 20 7946 0958", "Needs a call")
 	noPhone := &models.Ticket{Name: "Website caller", Description: "Voicemail", Source: "voicemail"}
@@ -495,12 +495,12 @@ func TestVonageWebhooksNeedSignature(t *testing.T) {
 	}
 }
 
-// TestVonageWithoutSignatureSecret: without VONAGE_SIGNATURE_SECRET the
-// webhooks work unsigned, and start-up warns that they are not
-// authenticated.
+// TestVonageWithoutSignatureSecret: without VONAGE_SIGNATURE_SECRET (on
+// an http PUBLIC_URL: https refuses to start, see config) the webhooks
+// work unsigned, and start-up warns that they are not authenticated.
 func TestVonageWithoutSignatureSecret(t *testing.T) {
 	t.Parallel()
-	app := newVonageApp(t, withEnv("VONAGE_SIGNATURE_SECRET", ""))
+	app := newVonageApp(t, withEnv("VONAGE_SIGNATURE_SECRET", ""), withEnv("PUBLIC_URL", "http://support.example.com"))
 	if !strings.Contains(app.logs.String(), "VONAGE_SIGNATURE_SECRET is not set") || !strings.Contains(app.logs.String(), "level=WARN") {
 		t.Errorf("no start-up warning about unauthenticated webhooks; log:\n%s", app.logs.String())
 	}
@@ -508,7 +508,7 @@ func TestVonageWithoutSignatureSecret(t *testing.T) {
 	conv := vonagetest.NewConversation()
 	answer := vonagetest.Answer{FromUser: "support_agent", ConversationUUID: conv, Context: map[string]string{"ticketId": tk.ID.Hex()}}
 	got := app.roundTrip(t, vonagetest.NewRequest(t, "", http.MethodPost, app.srv.URL+"/webhooks/answer", answer.Body())).ncco(t)
-	nccoGolden(t, "vonage_agent_ticket", got, tk.ID)
+	nccoGolden(t, "vonage_agent_ticket", got.Replace("http://support.example.com/", vonagePublicURL+"/"), tk.ID)
 	event := app.vonagePath(t, got, "eventUrl")
 	app.roundTrip(t, vonagetest.NewRequest(t, "", http.MethodPost, app.srv.URL+event, outboundEvent(conv, "ringing", 1, 0))).
 		wantStatus(t, http.StatusNoContent)

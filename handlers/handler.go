@@ -42,8 +42,8 @@ type AgentStore interface {
 // SetupStore holds the first agent's one-time sign-up token.
 type SetupStore interface {
 	NewToken(ctx context.Context) (string, error)
-	Check(ctx context.Context, token string) (bool, error)
-	Use(ctx context.Context, token string) (bool, error)
+	Check(ctx context.Context, token string, now time.Time) (bool, error)
+	Use(ctx context.Context, token string, now time.Time) (bool, error)
 }
 
 // Pinger reports whether the database answers.
@@ -95,6 +95,8 @@ type Handler struct {
 	limits        *limits
 	sockets       *mediaSockets // the sound-check WebSockets
 	now           func() time.Time
+	sessionCheck  time.Duration // how often an event stream re-reads its session
+	watchRetry    time.Duration // first wait before following other instances again
 }
 
 // New builds the handler set; it fails only if a template does not parse.
@@ -132,9 +134,12 @@ func New(d Deps) (*Handler, error) {
 		etags:   etags,
 		metrics: m,
 		live:    newLive(),
-		limits:  newLimits(d.Config.RateLimitScale),
+		limits:  newLimits(d.Config.RateLimitScale, d.Config.TicketRateLimit),
 		sockets: newMediaSockets(m.mediaStreams),
 		now:     time.Now,
+
+		sessionCheck: sessionCheckEvery,
+		watchRetry:   time.Second,
 	}
 	if d.Config.VoiceProvider == "twilio" && d.Twilio != nil {
 		h.voice, h.voiceProvider, h.twilio = "twilio", d.Twilio, d.Twilio

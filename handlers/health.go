@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"io/fs"
 	"net/http"
@@ -26,8 +27,25 @@ func (h *Handler) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "ok"})
 }
 
-// showMetrics handles "GET /metrics" in Prometheus' text format.
-func (h *Handler) showMetrics(c *gin.Context) { h.metrics.handler(c) }
+// showMetrics handles "GET /metrics" in Prometheus' text format, for a
+// scraper that sends METRICS_TOKEN as a bearer token. The figures (ticket
+// volume, failed sign-ins, call volume) are not for the public: without
+// the setting the route does not exist (404, like any unknown path).
+func (h *Handler) showMetrics(c *gin.Context) {
+	if h.cfg.MetricsToken == "" {
+		h.notFound(c)
+		return
+	}
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	// Hashing first makes the comparison constant-time in the length too.
+	got, want := sha256.Sum256([]byte(token)), sha256.Sum256([]byte(h.cfg.MetricsToken))
+	if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		c.Header("WWW-Authenticate", `Bearer realm="ringdesk metrics"`)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "Send METRICS_TOKEN as a bearer token."})
+		return
+	}
+	h.metrics.handler(c)
+}
 
 // serveStatic handles "GET /static/*path" from the embedded public files.
 // Browsers revalidate each time (a deploy must not leave them on old

@@ -45,7 +45,7 @@ func TestMetrics(t *testing.T) {
 	app.postJSON(t, c, "/tickets", body, "Idempotency-Key", "k").wantStatus(t, http.StatusOK)
 	app.postForm(t, c, "/tickets", ticketForm("", "", "")).wantStatus(t, http.StatusUnprocessableEntity)
 
-	resp := app.get(t, c, "/metrics")
+	resp := app.get(t, c, "/metrics", metricsAuth...)
 	resp.wantStatus(t, http.StatusOK)
 	samples := parseMetrics(t, resp.body)
 
@@ -64,7 +64,7 @@ func TestMetrics(t *testing.T) {
 	}
 	// Routes are labelled by pattern, so ids never become label values.
 	app.get(t, c, "/tickets/0123456789abcdef01234567")
-	for k := range parseMetrics(t, app.get(t, c, "/metrics").body) {
+	for k := range parseMetrics(t, app.get(t, c, "/metrics", metricsAuth...).body) {
 		if strings.Contains(k, "0123456789abcdef01234567") {
 			t.Errorf("metric labelled with a raw path: %s", k)
 		}
@@ -99,7 +99,7 @@ func TestMetricsBoundMethodLabels(t *testing.T) {
 	for _, m := range []string{"FROBNICATE", "XYZZY"} {
 		app.roundTrip(t, app.newRequest(t, m, "/", nil))
 	}
-	body := app.get(t, app.client(t), "/metrics").body
+	body := app.get(t, app.client(t), "/metrics", metricsAuth...).body
 	if strings.Contains(body, "FROBNICATE") || strings.Contains(body, "XYZZY") {
 		t.Error("/metrics lists an invented HTTP method as a label")
 	}

@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gin-gonic/gin"
 )
 
 // liveEvent is one Server-Sent Event for the agents' dashboards.
@@ -35,11 +39,37 @@ type broker struct {
 
 // subscriber is one open /events stream.
 type subscriber struct {
-	id      string
-	agentID string
-	ch      chan liveEvent
-	ready   bool // its phone is registered for incoming calls
-	dropped bool // it fell behind; its stream is closed to make it resync
+	id        string
+	agentID   string
+	sessionID string // the agent's session: signing out of it ends the stream
+	ch        chan liveEvent
+	ready     bool // its phone is registered for incoming calls
+	dropped   bool // it fell behind; its stream was stopped to make it resync
+
+	// end is closed when the stream must stop at once, even with events
+	// still queued: its session ended, or the server is shutting down.
+	end   chan struct{}
+	ended bool
+	// abort, when set, makes a write the stream is stuck in fail now.
+	abort func()
+}
+
+func newSubscriber(id, agentID, sessionID string) *subscriber {
+	return &subscriber{id: id, agentID: agentID, sessionID: sessionID, ch: make(chan liveEvent, 64), end: make(chan struct{})}
+}
+
+// stop ends s at once; b.mu is held.
+func (b *broker) stop(s *subscriber) {
+	delete(b.subs, s)
+	if !s.ended {
+		s.ended = true
+		// abort first: no write starts after it, so nothing queued
+		// reaches the client once the stream has been told to end.
+		if s.abort != nil {
+			s.abort()
+		}
+		close(s.end)
+	}
 }
 
 func newBroker() *broker {
@@ -67,9 +97,10 @@ func (b *broker) publish(name string, v any) {
 		select {
 		case s.ch <- ev:
 		default:
+			// Stopped, not just left to drain: a client that stopped
+			// reading would keep its stream stuck in a write.
 			s.dropped = true
-			delete(b.subs, s)
-			close(s.ch)
+			b.stop(s)
 		}
 	}
 }
@@ -77,42 +108,52 @@ func (b *broker) publish(name string, v any) {
 // subscribe opens a stream. lastID is the browser's Last-Event-ID: the
 // events after it are returned to replay; resync is true when they can no
 // longer be replayed (another epoch, or too old for the backlog).
-func (b *broker) subscribe(id, agentID, lastID string) (s *subscriber, replay []liveEvent, resync bool) {
-	s = &subscriber{id: id, agentID: agentID, ch: make(chan liveEvent, 64)}
+func (b *broker) subscribe(s *subscriber, lastID string) (ok bool, replay []liveEvent, resync bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, nil, false
+		return false, nil, false
 	}
 	b.subs[s] = struct{}{}
 	if lastID == "" {
-		return s, nil, false
+		return true, nil, false
 	}
 	epoch, seqStr, _ := strings.Cut(lastID, "-")
 	last, err := strconv.ParseUint(seqStr, 10, 64)
 	if epoch != b.epoch || err != nil || last > b.seq {
-		return s, nil, true
+		return true, nil, true
 	}
 	if len(b.ring) > 0 && last+1 < b.ring[0].seq {
-		return s, nil, true
+		return true, nil, true
 	}
 	for _, ev := range b.ring {
 		if ev.seq > last {
 			replay = append(replay, ev)
 		}
 	}
-	return s, replay, false
+	return true, replay, false
 }
 
 // closeAll ends every stream, for shutdown: an open event stream would
-// otherwise keep http.Server.Shutdown waiting until its deadline.
+// otherwise keep http.Server.Shutdown waiting until its deadline, and one
+// stuck writing to a client that stopped reading is made to fail now.
 func (b *broker) closeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
 	for s := range b.subs {
-		delete(b.subs, s)
-		close(s.ch)
+		b.stop(s)
+	}
+}
+
+// endSession ends the streams of session sid, which has just signed out.
+func (b *broker) endSession(sid string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		if s.sessionID == sid {
+			b.stop(s)
+		}
 	}
 }
 
@@ -167,4 +208,43 @@ func (b *broker) lastID() string {
 // eventID is the SSE id of seq on this instance.
 func (b *broker) eventID(seq uint64) string {
 	return b.epoch + "-" + strconv.FormatUint(seq, 10)
+}
+
+// streamWriteTimeout bounds each write to an event stream: a client that
+// stops reading holds its stream (and its goroutine) no longer than this.
+const streamWriteTimeout = 10 * time.Second
+
+// streamWriter writes an event stream with a deadline per write, and can
+// be aborted from another goroutine, which makes a write in progress fail
+// at once. The mutex orders the two, so an abort is never undone by the
+// deadline of the next write.
+type streamWriter struct {
+	rc *http.ResponseController
+
+	mu      sync.Mutex
+	aborted bool
+}
+
+// write sends and flushes buf, emptying it; false means the stream is
+// over.
+func (w *streamWriter) write(c *gin.Context, buf *bytes.Buffer) bool {
+	defer buf.Reset()
+	w.mu.Lock()
+	aborted := w.aborted
+	if !aborted {
+		_ = w.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	}
+	w.mu.Unlock()
+	if aborted {
+		return false
+	}
+	_, err := c.Writer.Write(buf.Bytes())
+	return err == nil && w.rc.Flush() == nil
+}
+
+func (w *streamWriter) abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.aborted = true
+	_ = w.rc.SetWriteDeadline(time.Now()) // a deadline now fails any write in progress
 }

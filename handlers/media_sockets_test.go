@@ -285,7 +285,7 @@ func TestMediaSocketsGauge(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(socketWait)
 		for {
-			body := app.get(t, c, "/metrics").body
+			body := app.get(t, c, "/metrics", metricsAuth...).body
 			if strings.Contains(body, "\nringdesk_media_streams "+want+"\n") {
 				return
 			}
@@ -304,7 +304,7 @@ func TestMediaSocketsGauge(t *testing.T) {
 
 	// An upgrade counts as a request, but a socket's life is not a
 	// request's latency.
-	body := app.get(t, c, "/metrics").body
+	body := app.get(t, c, "/metrics", metricsAuth...).body
 	if !strings.Contains(body, `ringdesk_http_requests_total{method="GET",route="/socket",status="101"} 1`) {
 		t.Errorf("/metrics does not count the upgrade:\n%s", grepLines(body, `route="/socket"`))
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -220,13 +221,32 @@ func (h *Handler) ticketFromRef(ref string) *models.ID {
 	return &id
 }
 
-// safeNext keeps post-sign-in redirects on this site: only a local path,
-// never "//host" or "/\host", which browsers treat as another origin.
-// No control characters either: browsers drop tabs and newlines from
-// URLs, so "/<tab>/host" would become "//host".
+// safeNext keeps post-sign-in redirects on this site. The decision is
+// made on the value the browser will get: http.Redirect cleans the path
+// (it would turn "/./\evil.example" into "/\evil.example"), so the path
+// is cleaned here the same way first, and the result is checked. Only a
+// local path that starts with exactly one "/" passes: never "//host",
+// which browsers treat as another origin, and no backslash or control
+// character anywhere, since browsers read "\" as "/" and drop tabs and
+// newlines ("/<tab>/host" would become "//host").
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.IndexFunc(next, unicode.IsControl) >= 0 {
-		return "/dashboard"
+	const fallback = "/dashboard"
+	if next == "" || next[0] != '/' || strings.ContainsRune(next, '\\') || strings.IndexFunc(next, unicode.IsControl) >= 0 {
+		return fallback
 	}
-	return next
+	p, query := next, ""
+	if i := strings.IndexByte(next, '?'); i >= 0 {
+		p, query = next[:i], next[i:]
+	}
+	cleaned := path.Clean(p)
+	if strings.HasSuffix(p, "/") && cleaned != "/" {
+		cleaned += "/"
+	}
+	final := cleaned + query
+	u, err := url.Parse(final)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(final, "/") || strings.HasPrefix(final, "//") || strings.HasPrefix(p, "//") {
+		return fallback
+	}
+	return final
 }

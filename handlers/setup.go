@@ -10,7 +10,7 @@ import (
 	"github.com/ringdesk/ringdesk/models"
 )
 
-const msgBadSetupLink = "This set-up link is invalid or has already been used. Restart Ringdesk with no agents to get a new one, or ask an agent to add you with `ringdesk agent add`."
+const msgBadSetupLink = "This set-up link is invalid, has expired or has already been used. Restart Ringdesk with no agents to get a new one, or ask an agent to add you with `ringdesk agent add`."
 
 // showSetup handles "GET /setup": the first agent's sign-up form, reachable
 // only with the one-time token printed in the log at first start.
@@ -44,7 +44,7 @@ func (h *Handler) createFirstAgent(c *gin.Context) {
 	}
 	// Consume the token before creating the agent: of two racing
 	// submissions only one gets through.
-	if used, err := h.setup.Use(c, form.Token); err != nil || !used {
+	if used, err := h.setup.Use(c, form.Token, h.now()); err != nil || !used {
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -70,7 +70,7 @@ func (h *Handler) createFirstAgent(c *gin.Context) {
 // checkSetupToken answers 404 itself unless token is the current set-up
 // token.
 func (h *Handler) checkSetupToken(c *gin.Context, token string) bool {
-	ok, err := h.setup.Check(c, token)
+	ok, err := h.setup.Check(c, token, h.now())
 	if err != nil {
 		h.fail(c, err)
 		return false

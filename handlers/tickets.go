@@ -1,11 +1,11 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +13,10 @@ import (
 	"github.com/ringdesk/ringdesk/models"
 )
 
-const msgTicketThrottled = "You've sent several tickets in a short time. Please wait a few minutes before sending another — your text is still here."
+const (
+	msgTicketThrottled = "You've sent several tickets in a short time. Please wait a few minutes before sending another — your text is still here."
+	msgTicketsBusy     = "We're receiving an unusual number of tickets right now. Please try again in a minute — your text is still here."
+)
 
 // showHome handles "GET /": the ticket form, with a fresh one-time nonce
 // so that a double-click or a retried post cannot create two tickets.
@@ -43,13 +46,8 @@ func (h *Handler) createTicket(c *gin.Context) {
 	var key string
 	if isJSON {
 		var req ticketRequest
-		if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil {
-			var maxErr *http.MaxBytesError
-			if errors.As(err, &maxErr) {
-				h.fail(c, err)
-				return
-			}
-			c.JSON(http.StatusBadRequest, gin.H{"error": "The request body is not valid JSON."})
+		if err := decodeJSON(c, &req); err != nil {
+			h.fail(c, err)
 			return
 		}
 		in = models.TicketInput{Name: req.Name, PhoneNumber: req.PhoneNumber, Description: req.Description}
@@ -93,13 +91,13 @@ func (h *Handler) createTicket(c *gin.Context) {
 		return
 	}
 
-	if ok, retry := h.limits.ticketsPerIP.hit(c.ClientIP(), h.now()); !ok {
+	if ok, retry, msg := h.allowTicket(c); !ok {
 		c.Header("Retry-After", retryAfter(retry))
 		if isJSON {
-			c.JSON(http.StatusTooManyRequests, gin.H{"error": "Too many tickets from this address; please wait a few minutes."})
+			c.JSON(http.StatusTooManyRequests, gin.H{"error": msg})
 			return
 		}
-		h.render(c, http.StatusTooManyRequests, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msgTicketThrottled}})
+		h.render(c, http.StatusTooManyRequests, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msg}})
 		return
 	}
 
@@ -115,7 +113,7 @@ func (h *Handler) createTicket(c *gin.Context) {
 	case errors.Is(err, models.ErrConflict):
 		c.JSON(http.StatusConflict, gin.H{"errors": gin.H{"idempotencyKey": "This Idempotency-Key was already used for a different ticket."}})
 		return
-	case err != nil && !isJSON && models.IsUnavailable(err):
+	case err != nil && !isJSON && models.IsUnavailable(err) && !clientGone(c):
 		h.log.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
 		c.Header("Retry-After", "30")
 		h.render(c, http.StatusServiceUnavailable, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msgUnavailable}})
@@ -142,6 +140,26 @@ func (h *Handler) createTicket(c *gin.Context) {
 	h.setCookie(c, ticketRefCookie, h.ticketRef(t.ID), ticketRefMaxAge)
 	h.setFlash(c, "success", "Thanks, "+t.Name+" — we've received your ticket #"+itoa(t.Number)+". An agent will call you at "+t.PhoneDisplay()+".")
 	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// allowTicket applies the limits on anonymous tickets: per address (an
+// IPv6 client by its /64), then all addresses together, so a flood from
+// thousands of addresses is bounded too. It says why when it refuses.
+func (h *Handler) allowTicket(c *gin.Context) (ok bool, retry time.Duration, msg string) {
+	key, now := addressKey(c.ClientIP()), h.now()
+	if ok, retry := h.limits.ticketsPerIP.hit(key, now); !ok {
+		return false, retry, msgTicketThrottled
+	}
+	ok, retry, first := h.limits.ticketsAll.hit(now)
+	if ok {
+		return true, 0, ""
+	}
+	h.limits.ticketsPerIP.refund(key, now) // this customer did not get a ticket
+	if first {
+		h.log.Warn("ticket ceiling reached: refusing new tickets from everyone until the minute is over (TICKET_RATE_LIMIT)",
+			"perMinute", h.limits.ticketsAll.w.max, "retryAfter", retry.Round(time.Second))
+	}
+	return false, retry, msgTicketsBusy
 }
 
 // jsonFieldErrors renames form fields to the JSON spelling.

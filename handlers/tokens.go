@@ -17,6 +17,12 @@ const (
 	identityCustomer = "customer"
 )
 
+// agentTokenTTL caps the lifetime of an agent's voice token, whatever
+// TOKEN_TTL says: an agent's token can call any number, so one copied
+// from a browser, or kept after signing out, must not last long. The
+// page asks for a new one before it expires; only a live session gets it.
+const agentTokenTTL = 15 * time.Minute
+
 // VoiceProvider mints browser voice tokens for one provider.
 type VoiceProvider interface {
 	Name() string
@@ -32,14 +38,14 @@ func (h *Handler) issueToken(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "Calling is not configured on this server."})
 		return
 	}
-	identity, incoming := identityCustomer, false
+	identity, incoming, ttl := identityCustomer, false, h.cfg.TokenTTL
 	key := "ip:" + c.ClientIP()
 	if s := sessionFrom(c); s != nil {
 		id, _ := models.ParseID(s.Subject)
 		a, err := h.agents.Get(c, id)
 		switch {
 		case err == nil && a.SessionActive(s.ID):
-			identity, incoming = identityAgent, true
+			identity, incoming, ttl = identityAgent, true, min(ttl, agentTokenTTL)
 			key = "agent:" + s.ID
 		case err != nil && !errors.Is(err, models.ErrNotFound):
 			h.fail(c, err)
@@ -51,7 +57,7 @@ func (h *Handler) issueToken(c *gin.Context) {
 		c.JSON(http.StatusTooManyRequests, gin.H{"error": "Too many call attempts; please wait a minute."})
 		return
 	}
-	token, expires, err := h.voiceProvider.Token(identity, incoming, h.cfg.TokenTTL, h.now())
+	token, expires, err := h.voiceProvider.Token(identity, incoming, ttl, h.now())
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -104,6 +104,21 @@ func TestTokenForAgent(t *testing.T) {
 	checkToken(t, app.postToken(t, app.client(t)), "customer", 5*time.Minute)
 }
 
+// TestTokenAgentIsShortLived: an agent's token can call any number, so a
+// copied one, or one kept after signing out, lasts at most 15 minutes
+// whatever TOKEN_TTL says; customers keep TOKEN_TTL.
+func TestTokenAgentIsShortLived(t *testing.T) {
+	t.Parallel()
+	for _, ttl := range []string{"24h", "1h", "16m"} {
+		app := newTwilioApp(t, withEnv("TOKEN_TTL", ttl))
+		want, _ := time.ParseDuration(ttl)
+		c := app.client(t)
+		app.signIn(t, c)
+		checkToken(t, app.postToken(t, c), "support_agent", 15*time.Minute)
+		checkToken(t, app.postToken(t, app.client(t)), "customer", want)
+	}
+}
+
 func TestTokenNeverAgentWithoutLiveSession(t *testing.T) {
 	t.Parallel()
 	app := newTwilioApp(t)
@@ -159,7 +174,7 @@ func TestTokenRateLimit(t *testing.T) {
 	// A signed-in agent counts per session, not per address.
 	agent := app.client(t)
 	app.signIn(t, agent)
-	checkToken(t, app.postToken(t, agent), "support_agent", time.Hour)
+	checkToken(t, app.postToken(t, agent), "support_agent", 15*time.Minute) // agents: at most 15 minutes
 }
 
 func TestTokenCrossSite(t *testing.T) {

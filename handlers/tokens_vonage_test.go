@@ -2,9 +2,12 @@ package handlers_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringdesk/ringdesk/handlers/vonagetest"
 )
@@ -64,6 +67,45 @@ func TestVonageTokenForAgent(t *testing.T) {
 	checkVonageToken(t, app.postToken(t, c, "Origin", app.srv.URL, "Sec-Fetch-Site", "same-origin"), "support_agent", 5*time.Minute)
 	// A customer on the same server still gets a customer token.
 	checkVonageToken(t, app.postToken(t, app.client(t)), "customer", 5*time.Minute)
+}
+
+// TestVonageTokenAgentIsShortLived: as for Twilio, agents' tokens last at
+// most 15 minutes whatever TOKEN_TTL says; customers keep TOKEN_TTL.
+func TestVonageTokenAgentIsShortLived(t *testing.T) {
+	t.Parallel()
+	app := newVonageApp(t, withEnv("TOKEN_TTL", "24h"))
+	c := app.client(t)
+	app.signIn(t, c)
+	checkVonageToken(t, app.postToken(t, c), "support_agent", 15*time.Minute)
+	checkVonageToken(t, app.postToken(t, app.client(t)), "customer", 24*time.Hour)
+}
+
+// TestVonageCustomerTokenACL: a customer's token may place one call, not
+// read or change Vonage users (support_agent among them) or register for
+// push; the agent's keeps the Client SDK's full set.
+func TestVonageCustomerTokenACL(t *testing.T) {
+	t.Parallel()
+	app := newVonageApp(t)
+	paths := func(tok *vonagetest.Token) []string {
+		var out []string
+		for p := range tok.Claims.ACL.Paths {
+			out = append(out, p)
+		}
+		slices.Sort(out)
+		return out
+	}
+	customer := paths(checkVonageToken(t, app.postToken(t, app.client(t)), "customer", time.Hour))
+	if diff := cmp.Diff([]string{"/*/conversations/**", "/*/knocking/**", "/*/legs/**", "/*/rtc/**", "/*/sessions/**"}, customer); diff != "" {
+		t.Errorf("customer acl paths (-want +got):\n%s", diff)
+	}
+	c := app.client(t)
+	app.signIn(t, c)
+	agent := paths(checkVonageToken(t, app.postToken(t, c), "support_agent", 15*time.Minute))
+	for _, p := range []string{"/*/users/**", "/*/sessions/**", "/*/knocking/**", "/*/conversations/**", "/*/push/**"} {
+		if !slices.Contains(agent, p) {
+			t.Errorf("agent acl paths %v lack %s", agent, p)
+		}
+	}
 }
 
 func TestVonageTokenLongestLifetime(t *testing.T) {

@@ -72,6 +72,8 @@ func (in AgentInput) Validate() (email, name string, err error) {
 		verr.add("name", "Please enter a name.")
 	case n > MaxNameLen:
 		verr.add("name", "Please shorten the name to 100 characters or fewer.")
+	case strings.IndexFunc(name, isBidiControl) >= 0:
+		verr.add("name", msgBidiName)
 	}
 	switch {
 	case utf8.RuneCountInString(in.Password) < MinPasswordLen:

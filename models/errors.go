@@ -22,6 +22,10 @@ var (
 	// standalone MongoDB, the embedded store): live updates then reach
 	// only the dashboards of the instance that made the change.
 	ErrNoChangeStreams = errors.New("change streams are not available")
+	// ErrOneProcess, beside ErrNoChangeStreams, means no other instance
+	// can ever share the store (the embedded one), so there is nothing to
+	// watch for, now or later.
+	ErrOneProcess = errors.New("one process owns the store")
 )
 
 // ValidationError lists what is wrong with user input, one message per

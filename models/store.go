@@ -42,7 +42,9 @@ type TicketRepository interface {
 // AgentRepository stores agents and their revoked sessions.
 type AgentRepository interface {
 	// Create validates the input, hashes the password and stores the
-	// agent. An email already in use is ErrConflict.
+	// agent, deleting the set-up token in the same step: once an agent
+	// exists, the set-up link is dead. An email already in use is
+	// ErrConflict.
 	Create(ctx context.Context, in AgentInput) (*Agent, error)
 	// Get returns an agent with its revoked sessions, or ErrNotFound.
 	Get(ctx context.Context, id ID) (*Agent, error)
@@ -68,15 +70,25 @@ type AgentRepository interface {
 	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
 }
 
+// SetupTokenTTL is how long a set-up link works. A restart with no agent
+// prints a fresh one, so a short life costs nothing and a link found in an
+// old log is worthless.
+const SetupTokenTTL = 24 * time.Hour
+
 // SetupRepository holds the one-time token that lets the first agent sign
 // up. Only its hash is stored: the token itself appears once, in the log.
+// The token is good only while no agent exists: AgentRepository.Create
+// deletes it, and Check and Use refuse it as soon as any agent exists
+// (one restored by an import included), whichever came first.
 type SetupRepository interface {
 	// NewToken replaces any earlier set-up token with a fresh one.
 	NewToken(ctx context.Context) (string, error)
-	// Check reports whether token is the current, unused set-up token.
-	Check(ctx context.Context, token string) (bool, error)
-	// Use consumes the token: of two concurrent uses only one succeeds.
-	Use(ctx context.Context, token string) (bool, error)
+	// Check reports whether token is the current, unused set-up token,
+	// issued less than SetupTokenTTL before now, while no agent exists.
+	Check(ctx context.Context, token string, now time.Time) (bool, error)
+	// Use consumes the token on the same conditions as Check: of two
+	// concurrent uses only one succeeds.
+	Use(ctx context.Context, token string, now time.Time) (bool, error)
 }
 
 // CallRepository stores call logs, and a summary of each call on its

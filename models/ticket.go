@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -99,6 +101,8 @@ func (in TicketInput) Validate(region string) (Ticket, error) {
 		verr.add("name", "Please shorten your name to 100 characters or fewer.")
 	case strings.IndexFunc(t.Name, unicode.IsControl) >= 0:
 		verr.add("name", "Your name can't contain line breaks or control characters.")
+	case strings.IndexFunc(t.Name, isBidiControl) >= 0:
+		verr.add("name", msgBidiName)
 	}
 
 	phone, msg := NormalizePhone(in.PhoneNumber, region)
@@ -123,6 +127,21 @@ func (in TicketInput) Validate(region string) (Ticket, error) {
 // newlines turns Windows and old Mac line endings into "\n".
 var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
+// msgBidiName refuses text-direction controls in names.
+const msgBidiName = "Names can't contain invisible text-direction characters; please type the name plainly."
+
+// isBidiControl reports the invisible characters that change the
+// direction of the text around them (embeddings, overrides, isolates and
+// marks). In a name they let "Ada\u202Egnp.exe" display as "Adaexe.png":
+// a name shown to agents must read as what it is.
+func isBidiControl(r rune) bool {
+	switch {
+	case r >= '\u202A' && r <= '\u202E', r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return r == '\u200E' || r == '\u200F' || r == '\u061C'
+}
+
 // isBadControl allows the line breaks and tabs a description may hold.
 func isBadControl(r rune) bool {
 	return unicode.IsControl(r) && r != '\n' && r != '\t'
@@ -141,7 +160,7 @@ func NormalizePhone(raw, region string) (e164, msg string) {
 	num, err := phonenumbers.Parse(raw, region)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		if !strings.HasPrefix(raw, "+") {
-			return "", "That doesn't look like a valid phone number. Include the country code, e.g. +44 20 7946 0958."
+			return "", "That doesn't look like a valid phone number. Include the country code, e.g. +1 415 555 0100."
 		}
 		return "", "That doesn't look like a valid phone number."
 	}
@@ -149,14 +168,32 @@ func NormalizePhone(raw, region string) (e164, msg string) {
 }
 
 // FormatPhone shows an E.164 number in international format, or the input
-// unchanged when it does not parse.
+// unchanged when it does not parse. Parsing is most of a dashboard page's
+// cost (a page shows fifty numbers, mostly the same few), so results are
+// remembered.
 func FormatPhone(e164 string) string {
-	num, err := phonenumbers.Parse(e164, "")
-	if err != nil {
-		return e164
+	if v, ok := phoneDisplays.Load(e164); ok {
+		return v.(string)
 	}
-	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+	out := e164
+	if num, err := phonenumbers.Parse(e164, ""); err == nil {
+		out = phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+	}
+	// Bounded: past the limit the cache starts again rather than grow.
+	if phoneDisplayCount.Add(1) > maxPhoneDisplays {
+		phoneDisplays.Clear()
+		phoneDisplayCount.Store(0)
+	}
+	phoneDisplays.Store(e164, out)
+	return out
 }
+
+const maxPhoneDisplays = 10000
+
+var (
+	phoneDisplays     sync.Map // E.164 -> display form
+	phoneDisplayCount atomic.Int64
+)
 
 // formatInt writes n with thousands separators.
 func formatInt(n int) string {

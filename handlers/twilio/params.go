@@ -12,8 +12,21 @@ import (
 // Caller returns the browser identity that placed a call, from Twilio's
 // signed From ("client:support_agent" => "support_agent"), or "" when the
 // call did not come from a browser client.
+//
+// Twilio's signature concatenates names and values with no separator, so
+// one signature fits several ways of cutting the same text into
+// parameters: a parameter the browser chose (name "Fr", value
+// "omclient:support_agent") can be re-cut into From=client:support_agent
+// under the same signature. Twilio also posts Caller, equal to From for a
+// browser call, and Called, which sorts between any browser-chosen name
+// that could be re-cut into Caller and Caller itself; so From and Caller
+// must agree, once each, and anything else is treated as a customer.
 func Caller(form url.Values) string {
-	id, ok := strings.CutPrefix(form.Get("From"), "client:")
+	from, caller := form["From"], form["Caller"]
+	if len(from) != 1 || len(caller) != 1 || from[0] != caller[0] {
+		return ""
+	}
+	id, ok := strings.CutPrefix(from[0], "client:")
 	if !ok {
 		return ""
 	}

@@ -31,12 +31,23 @@ func TestCaller(t *testing.T) {
 		{"sip:support_agent@example.com", ""},
 	}
 	for _, tt := range tests {
-		if got := twilio.Caller(url.Values{"From": {tt.from}}); got != tt.want {
-			t.Errorf("Caller(From=%q) = %q, want %q", tt.from, got, tt.want)
+		if got := twilio.Caller(url.Values{"From": {tt.from}, "Caller": {tt.from}}); got != tt.want {
+			t.Errorf("Caller(From=Caller=%q) = %q, want %q", tt.from, got, tt.want)
 		}
 	}
-	if got := twilio.Caller(url.Values{"Caller": {"client:support_agent"}}); got != "" {
-		t.Errorf("Caller read %q from Caller; only From is trusted", got)
+	// An agent needs From and Caller both, each once and the same.
+	for _, form := range []url.Values{
+		{"Caller": {"client:support_agent"}},
+		{"From": {"client:support_agent"}},
+		{"From": {"client:support_agent"}, "Caller": {"client:customer"}},
+		{"From": {"client:customer"}, "Caller": {"client:support_agent"}},
+		{"From": {"client:support_agent"}, "Caller": {""}},
+		{"From": {"client:support_agent", "client:support_agent"}, "Caller": {"client:support_agent"}},
+		{"From": {"client:support_agent"}, "Caller": {"client:support_agent", "client:customer"}},
+	} {
+		if got := twilio.Caller(form); got != "" {
+			t.Errorf("Caller(%v) = %q, want \"\"", form, got)
+		}
 	}
 }
 

@@ -171,17 +171,22 @@ func party(s string) string {
 	return s
 }
 
-// fields returns a webhook's top-level values as strings: from the JSON
-// body when there is one, else from the query. Nested objects are kept as
-// their JSON text; null is "".
+// fields returns a webhook's top-level values as strings: from the query
+// of a GET, else from the JSON body only. The query of a POST is never
+// read for Vonage's values: the signature covers the body, not the query,
+// so values there could come from anyone who holds a token. Nested
+// objects are kept as their JSON text; null is "".
 func fields(r *http.Request, body []byte) (map[string]string, error) {
 	out := map[string]string{}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if r.Method == http.MethodGet {
 		for k, v := range r.URL.Query() {
 			if len(v) > 0 {
 				out[k] = v[0]
 			}
 		}
+		return out, nil
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
 		return out, nil
 	}
 	var raw map[string]json.RawMessage

@@ -32,26 +32,42 @@ type webhookClaims struct {
 	jwt.RegisteredClaims
 }
 
+// Webhook is what a verified webhook's token says about itself: its id
+// (jti) and until when it would pass Verify. The caller records the id so
+// that the same token is refused when presented again before then.
+type Webhook struct {
+	ID    string
+	Until time.Time
+}
+
+// maxJTILen bounds the id Ringdesk stores for each webhook; Vonage's are
+// UUIDs.
+const maxJTILen = 128
+
 // Verify checks a signed webhook: Vonage sends "Authorization: Bearer
-// <JWT>", HS256 with the account's signature secret, issued now (iat), and
-// for a request with a body the hex SHA-256 of the body as payload_hash.
-// Only HS256 is accepted, so a token signed with "none", with another
-// HMAC size or with an RSA key is refused.
+// <JWT>", HS256 with the account's signature secret, issued now (iat),
+// with an id (jti), for this application (application_id), and for a
+// request with a body the hex SHA-256 of the body as payload_hash. Only
+// HS256 is accepted, so a token signed with "none", with another HMAC
+// size or with an RSA key is refused.
 //
-// A GET carries its parameters in the query, which the signature does not
-// cover byte for byte; configure the answer URL as POST so that the body
-// is bound to the signature (see README).
-func (p *Provider) Verify(r *http.Request, body []byte) error {
+// Every request but a GET without a body must carry payload_hash, even an
+// empty POST: a token taken from a GET (which has none) would otherwise
+// pass for any POST with no body. A GET's query is not covered by the
+// signature; what binds it is the token's freshness and single use (the
+// caller's job, with Webhook.ID), and README tells to configure the answer
+// URL as POST so that the body is bound too.
+func (p *Provider) Verify(r *http.Request, body []byte) (Webhook, error) {
 	return p.verify(r, body, time.Now())
 }
 
-func (p *Provider) verify(r *http.Request, body []byte, now time.Time) error {
+func (p *Provider) verify(r *http.Request, body []byte, now time.Time) (Webhook, error) {
 	if len(p.secret) == 0 {
-		return fmt.Errorf("%w: no signature secret configured", ErrSignature)
+		return Webhook{}, fmt.Errorf("%w: no signature secret configured", ErrSignature)
 	}
 	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return fmt.Errorf("%w: no bearer token", ErrSignature)
+		return Webhook{}, fmt.Errorf("%w: no bearer token", ErrSignature)
 	}
 	var claims webhookClaims
 	_, err := jwt.ParseWithClaims(strings.TrimSpace(token), &claims,
@@ -63,21 +79,28 @@ func (p *Provider) verify(r *http.Request, body []byte, now time.Time) error {
 	)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: %v", ErrSignature, err)
+		return Webhook{}, fmt.Errorf("%w: %v", ErrSignature, err)
 	case claims.IssuedAt == nil:
-		return fmt.Errorf("%w: no iat", ErrSignature)
+		return Webhook{}, fmt.Errorf("%w: no iat", ErrSignature)
 	case now.Sub(claims.IssuedAt.Time) > maxWebhookAge:
-		return fmt.Errorf("%w: issued %s ago", ErrSignature, now.Sub(claims.IssuedAt.Time).Round(time.Second))
-	case claims.ApplicationID != "" && claims.ApplicationID != p.cfg.ApplicationID:
+		return Webhook{}, fmt.Errorf("%w: issued %s ago", ErrSignature, now.Sub(claims.IssuedAt.Time).Round(time.Second))
+	case claims.ApplicationID != p.cfg.ApplicationID:
 		// The secret belongs to the account; a webhook for another of its
-		// applications is not ours.
-		return fmt.Errorf("%w: for application %q", ErrSignature, claims.ApplicationID)
+		// applications, or for none, is not ours.
+		return Webhook{}, fmt.Errorf("%w: for application %q", ErrSignature, claims.ApplicationID)
+	case claims.ID == "" || len(claims.ID) > maxJTILen:
+		return Webhook{}, fmt.Errorf("%w: no usable jti", ErrSignature)
 	}
-	if len(body) > 0 {
+	if claims.PayloadHash != "" || len(body) > 0 || r.Method != http.MethodGet {
 		sum := sha256.Sum256(body)
+		if claims.PayloadHash == "" {
+			return Webhook{}, fmt.Errorf("%w: no payload_hash on a %s", ErrSignature, r.Method)
+		}
 		if !hmac.Equal([]byte(strings.ToLower(claims.PayloadHash)), []byte(hex.EncodeToString(sum[:]))) {
-			return fmt.Errorf("%w: payload_hash does not match the body", ErrSignature)
+			return Webhook{}, fmt.Errorf("%w: payload_hash does not match the body", ErrSignature)
 		}
 	}
-	return nil
+	// The token passes until maxWebhookAge after iat (an expiry set
+	// earlier only shortens that); remembering it that long is enough.
+	return Webhook{ID: claims.ID, Until: claims.IssuedAt.Add(maxWebhookAge + time.Second)}, nil
 }

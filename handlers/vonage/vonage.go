@@ -21,10 +21,12 @@ import (
 // MaxTokenTTL is the longest lifetime Vonage accepts for a Client SDK token.
 const MaxTokenTTL = 24 * time.Hour
 
-// clientPaths are the API paths a Client SDK session uses for in-app voice
+// agentPaths are the API paths a Client SDK session uses for in-app voice
 // (sessions, users, conversations, legs, RTC and media, devices and push,
-// knocking, applications, images), as Vonage's Client SDK guides list them.
-var clientPaths = []string{
+// knocking, applications, images), as Vonage's Client SDK guides list
+// them. Agents' tokens carry them all: agents receive calls and may need
+// any of the SDK's features.
+var agentPaths = []string{
 	"/*/users/**",
 	"/*/conversations/**",
 	"/*/sessions/**",
@@ -35,6 +37,24 @@ var clientPaths = []string{
 	"/*/push/**",
 	"/*/knocking/**",
 	"/*/legs/**",
+	"/*/rtc/**",
+}
+
+// customerPaths are the least a customer's Client SDK session needs to
+// place one call with serverCall and take part in it, read from the SDK's
+// requests (@vonage/client-sdk 2.x): sessions (create and refresh the
+// session), knocking (serverCall, and cancelling it), legs (the browser's
+// WebRTC leg), conversations (the call's conversation: its members, which
+// is how hanging up works, and its events, which carry mute and DTMF) and
+// rtc (the SDK's connection metrics). Left out: users (a customer could
+// otherwise list or change Vonage users, support_agent included),
+// devices, push and applications (push notifications for incoming calls,
+// which customers never receive), image and media (uploads).
+var customerPaths = []string{
+	"/*/sessions/**",
+	"/*/knocking/**",
+	"/*/legs/**",
+	"/*/conversations/**",
 	"/*/rtc/**",
 }
 
@@ -70,13 +90,14 @@ type acl struct {
 // Token mints a Client SDK token (RS256, signed with the application's
 // private key) for the Vonage user identity, valid for ttl from now.
 //
-// Vonage tokens have no switch for incoming calls, so incoming is not
-// encoded: who may be called, and who may reach a phone, is decided by the
-// answer webhook from the caller's from_user (which Vonage takes from this
-// token's sub). A customer's token can place calls, and every call lands
-// on the agents; only support_agent is ever connected to.
+// Vonage tokens have no switch for incoming calls: who may be called, and
+// who may reach a phone, is decided by the answer webhook from the
+// caller's from_user (which Vonage takes from this token's sub). A
+// customer's token can place calls, and every call lands on the agents;
+// only support_agent is ever connected to. What incoming does decide is
+// the ACL: a token that receives calls is an agent's and gets the SDK's
+// full set of paths, any other only what placing one call needs.
 func (p *Provider) Token(identity string, incoming bool, ttl time.Duration, now time.Time) (string, time.Time, error) {
-	_ = incoming
 	if p.cfg.Key == nil {
 		return "", time.Time{}, errors.New("vonage: no private key")
 	}
@@ -85,8 +106,12 @@ func (p *Provider) Token(identity string, incoming bool, ttl time.Duration, now 
 	}
 	issued := now.Truncate(time.Second)
 	expires := issued.Add(ttl)
-	paths := make(map[string]struct{}, len(clientPaths))
-	for _, path := range clientPaths {
+	allowed := customerPaths
+	if incoming {
+		allowed = agentPaths
+	}
+	paths := make(map[string]struct{}, len(allowed))
+	for _, path := range allowed {
 		paths[path] = struct{}{}
 	}
 	token := jwt.NewWithClaims(jwt.SigningMethodRS256, tokenClaims{

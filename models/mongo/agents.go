@@ -18,6 +18,10 @@ type agentRepo struct {
 	coll *mongo.Collection
 }
 
+// Create deletes the set-up token before inserting: there is never a
+// moment when an agent exists and the set-up link still works. If the
+// insert then fails, the link is gone all the same; a restart with no
+// agent prints a fresh one.
 func (r *agentRepo) Create(ctx context.Context, in models.AgentInput) (*models.Agent, error) {
 	a, err := models.NewAgent(in)
 	if err != nil {
@@ -25,6 +29,9 @@ func (r *agentRepo) Create(ctx context.Context, in models.AgentInput) (*models.A
 	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	if err := dropSetupToken(ctx, r.coll.Database()); err != nil {
+		return nil, fmt.Errorf("create agent: %w", err)
+	}
 	if _, err := r.coll.InsertOne(ctx, a); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return nil, fmt.Errorf("create agent: email %s is already in use: %w", a.Email, models.ErrConflict)

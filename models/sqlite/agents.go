@@ -31,8 +31,10 @@ const (
 	qDeleteRevoked = `DELETE FROM revoked_sessions WHERE expires_at < ?`
 )
 
-// Create validates the input, hashes the password and stores the agent.
-// An email already in use is ErrConflict.
+// Create validates the input, hashes the password and stores the agent,
+// deleting the set-up token in the same transaction: the first agent made
+// any way (set-up page, CLI, ADMIN_EMAIL) kills the set-up link. An email
+// already in use is ErrConflict.
 func (r *agents) Create(ctx context.Context, in models.AgentInput) (*models.Agent, error) {
 	a, err := models.NewAgent(in) // bcrypt first: it is slow, and needs no database
 	if err != nil {
@@ -40,12 +42,18 @@ func (r *agents) Create(ctx context.Context, in models.AgentInput) (*models.Agen
 	}
 	ctx, cancel := opCtx(ctx)
 	defer cancel()
-	_, err = r.e.writer().exec(ctx, qInsertAgent, a.ID.Hex(), a.Email, a.Name, a.PasswordHash, ms(a.CreatedAt), a.Disabled)
-	if isUnique(err) {
-		return nil, fmt.Errorf("create agent: an agent with email %s already exists: %w", a.Email, models.ErrConflict)
-	}
+	err = r.e.write(ctx, "create agent", func(c conn) error {
+		if _, err := c.exec(ctx, qDropSetupToken); err != nil {
+			return err
+		}
+		_, err := c.exec(ctx, qInsertAgent, a.ID.Hex(), a.Email, a.Name, a.PasswordHash, ms(a.CreatedAt), a.Disabled)
+		if isUnique(err) {
+			return fmt.Errorf("an agent with email %s already exists: %w", a.Email, models.ErrConflict)
+		}
+		return err
+	})
 	if err != nil {
-		return nil, r.e.fail("create agent", err)
+		return nil, err
 	}
 	return a, nil
 }

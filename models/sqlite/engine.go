@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -68,7 +69,7 @@ func (e *engine) Where() string {
 // WatchChanges: one process owns the database, so its own dashboards
 // already see every change.
 func (e *engine) WatchChanges(context.Context, func(models.Change)) error {
-	return models.ErrNoChangeStreams
+	return fmt.Errorf("%w: %w", models.ErrNoChangeStreams, models.ErrOneProcess)
 }
 
 // Close waits for in-flight statements, closes the database (SQLite

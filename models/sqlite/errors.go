@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -32,6 +33,11 @@ func (e *engine) fail(what string, err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %s did not answer in time: %w: %w", what, e.path, models.ErrUnavailable, err)
+	}
+	// A closed store (a request still running during shutdown) cannot
+	// serve either: "try again", not an internal error.
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+		return fmt.Errorf("%s: %s is closed: %w: %w", what, e.path, models.ErrUnavailable, err)
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

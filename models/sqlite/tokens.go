@@ -2,61 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"crypto/subtle"
-	"database/sql"
-	"errors"
 	"time"
-
-	"github.com/ringdesk/ringdesk/models"
 )
-
-// setup implements models.SetupRepository on its one-row table.
-type setup struct{ e *engine }
-
-const (
-	qNewSetupToken = `INSERT OR REPLACE INTO setup (id, token_hash, created_at) VALUES (1, ?, ?)`
-	qSetupToken    = `SELECT token_hash FROM setup WHERE id = 1`
-	qUseSetupToken = `DELETE FROM setup WHERE id = 1 AND token_hash = ?`
-)
-
-// NewToken replaces any earlier set-up token with a fresh one.
-func (s *setup) NewToken(ctx context.Context) (string, error) {
-	ctx, cancel := opCtx(ctx)
-	defer cancel()
-	token := models.RandomHex(24)
-	if _, err := s.e.writer().exec(ctx, qNewSetupToken, models.HashToken(token), ms(models.Now())); err != nil {
-		return "", s.e.fail("store set-up token", err)
-	}
-	return token, nil
-}
-
-// Check reports whether token is the current, unused set-up token.
-func (s *setup) Check(ctx context.Context, token string) (bool, error) {
-	ctx, cancel := opCtx(ctx)
-	defer cancel()
-	var hash string
-	err := s.e.reader().row(ctx, qSetupToken).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, s.e.fail("read set-up token", err)
-	}
-	return subtle.ConstantTimeCompare([]byte(hash), []byte(models.HashToken(token))) == 1, nil
-}
-
-// Use consumes the token: the DELETE is atomic, so of two concurrent
-// uses only one removes the row.
-func (s *setup) Use(ctx context.Context, token string) (bool, error) {
-	ctx, cancel := opCtx(ctx)
-	defer cancel()
-	res, err := s.e.writer().exec(ctx, qUseSetupToken, models.HashToken(token))
-	if err != nil {
-		return false, s.e.fail("use set-up token", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, s.e.fail("use set-up token", err)
-}
 
 // media implements models.MediaTokenRepository.
 type media struct{ e *engine }

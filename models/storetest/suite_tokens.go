@@ -16,6 +16,9 @@ var setupTests = []test{
 	{"UseSucceedsOnce", testSetupUseOnce},
 	{"NewTokenReplacesOldOne", testSetupReplace},
 	{"ConcurrentUseSucceedsOnce", testSetupConcurrentUse},
+	{"AgentCreateKillsToken", testSetupAgentCreateKillsToken},
+	{"AnyAgentKillsToken", testSetupAnyAgentKillsToken},
+	{"TokenExpires", testSetupTokenExpires},
 }
 
 var mediaTests = []test{
@@ -27,7 +30,7 @@ var mediaTests = []test{
 // checkToken asserts what Check says about token.
 func checkToken(t testing.TB, s *models.Store, token string, want bool) {
 	t.Helper()
-	got, err := s.Setup.Check(t.Context(), token)
+	got, err := s.Setup.Check(t.Context(), token, time.Now())
 	if err != nil {
 		t.Fatalf("Check(%q): %v", token, err)
 	}
@@ -39,7 +42,7 @@ func checkToken(t testing.TB, s *models.Store, token string, want bool) {
 // useToken asserts what Use says about token.
 func useToken(t testing.TB, s *models.Store, token string, want bool) {
 	t.Helper()
-	got, err := s.Setup.Use(t.Context(), token)
+	got, err := s.Setup.Use(t.Context(), token, time.Now())
 	if err != nil {
 		t.Fatalf("Use(%q): %v", token, err)
 	}
@@ -110,7 +113,7 @@ func testSetupConcurrentUse(t *testing.T, f Factory) {
 	)
 	for range 10 {
 		wg.Go(func() {
-			ok, err := s.Setup.Use(t.Context(), token)
+			ok, err := s.Setup.Use(t.Context(), token, time.Now())
 			if err != nil {
 				t.Errorf("Use: %v", err)
 			}

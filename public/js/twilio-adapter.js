@@ -47,9 +47,29 @@ export function load(doc) {
   return loading;
 }
 
+// The SDK raises "tokenWillExpire" this long before expiry: a third of
+// the token's lifetime, at most 5 minutes. Its default (10 s) is too
+// close for agents' 15-minute tokens in a background tab, where the
+// browser may run timers only once a minute.
+const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
+const DEFAULT_REFRESH_MARGIN_MS = 60_000;
+
+/** How long before this token's expiry to renew it (from its nbf/exp). */
+function refreshMargin(token) {
+  try {
+    const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    const claims = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+    const lifetime = (Number(claims.exp) - Number(claims.nbf ?? claims.iat)) * 1000;
+    if (Number.isFinite(lifetime) && lifetime > 0) return Math.min(lifetime / 3, MAX_REFRESH_MARGIN_MS);
+  } catch {
+    // not a JWT we can read: fall through
+  }
+  return DEFAULT_REFRESH_MARGIN_MS;
+}
+
 /** A Device for this token. Agents' devices also take incoming calls. */
 export function createPhone(token, { incoming = false } = {}) {
-  const options = { closeProtection: true, logLevel: "warn", sounds };
+  const options = { closeProtection: true, logLevel: "warn", sounds, tokenRefreshMs: refreshMargin(token) };
   if (incoming) options.allowIncomingWhileBusy = false;
   return new TwilioPhone(new window.Twilio.Device(token, options));
 }

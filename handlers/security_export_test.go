@@ -1,0 +1,16 @@
+package handlers
+
+import "time"
+
+// Hooks for the security tests in package handlers_test: a clock to move
+// past expiries, and a session check short enough to wait for. Set them
+// before the first request.
+
+// SetClock replaces the handler's clock.
+func (h *Handler) SetClock(now func() time.Time) { h.now = now }
+
+// SetWatchRetry sets the first wait before WatchStore tries again.
+func (h *Handler) SetWatchRetry(d time.Duration) { h.watchRetry = d }
+
+// SetSessionCheck sets how often an event stream re-reads its session.
+func (h *Handler) SetSessionCheck(d time.Duration) { h.sessionCheck = d }
