@@ -7,6 +7,8 @@ COPY package.json package-lock.json ./
 COPY scripts ./scripts
 RUN mkdir -p public/vendor && bash scripts/vendor.sh
 
+# go.mod asks for Go 1.26.8 or later; this tag is the newest 1.26 release
+# (`docker compose build --pull` fetches it again).
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -25,4 +27,8 @@ ENV PORT=3000 DATA_DIR=/data
 VOLUME /data
 EXPOSE 3000
 USER nonroot
+# No shell or curl here: the binary asks its own /readyz (database ping)
+# on 127.0.0.1:$PORT, and fails after 3 s without an answer.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["/ringdesk", "healthcheck"]
 ENTRYPOINT ["/ringdesk"]

@@ -32,6 +32,7 @@ const usage = `usage: ringdesk [serve]                      run the server
        ringdesk import [FILE]                load an export into the configured store (default: stdin); safe to repeat
        ringdesk import --legacy DIR          load the previous embedded store's files from DIR
        ringdesk backup FILE                  snapshot the embedded store while Ringdesk runs
+       ringdesk healthcheck                  exit 0 when the server on this machine is ready (for Docker)
        ringdesk help                         this text
 
 Every command acts on the store the configuration names: MONGODB_URI when
@@ -70,6 +71,11 @@ func (c *cli) run(ctx context.Context, args []string) error {
 		return c.importData(ctx, args[1:])
 	case "backup":
 		return c.backup(ctx, args[1:])
+	case "healthcheck":
+		if _, err := c.flags("healthcheck", "", args[1:], 0, 0, nil); err != nil {
+			return helpIsFine(err)
+		}
+		return healthcheck(ctx, c.cfg, c.stdout)
 	}
 	return fmt.Errorf("unknown command %q (try: ringdesk help)", strings.Join(args, " "))
 }

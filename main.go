@@ -53,10 +53,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 // serve wires config -> store -> router -> server and runs until ctx ends.
+// Everything that can fail runs before the set-up link is printed, so
+// nobody is sent to a link that does not work.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if err := checkAdmin(cfg); err != nil {
+		return err
+	}
 	if err := cfg.EnsureSessionSecret(); err != nil {
 		return err
 	}
+	// Bind first: with the port taken, a link would point at whatever
+	// already runs there.
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	log.Info("starting Ringdesk", "config", cfg)
 
 	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
@@ -75,7 +87,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}()
 	log.Info("store ready", "store", store.Where())
 
-	if err := bootstrapAgents(ctx, cfg, store, log); err != nil {
+	setupURL, err := bootstrapAgents(ctx, cfg, store, log)
+	if err != nil {
 		return err
 	}
 	if cfg.VoiceProvider == "" {
@@ -86,14 +99,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopBackground := goBackground(ctx, h.Background)
-	defer stopBackground()
 	router, err := h.Routes()
 	if err != nil {
 		return err
 	}
+	stopBackground := goBackground(ctx, h.Background)
+	defer stopBackground()
 	srv := &http.Server{
-		Addr:              ":" + strconv.Itoa(cfg.Port),
 		Handler:           router,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -106,11 +118,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// closed (1001, going away) by the handler, and waited for below.
 	srv.RegisterOnShutdown(h.CloseSockets)
 	srv.RegisterOnShutdown(h.CloseEvents)
-	ln, err := net.Listen("tcp", srv.Addr)
-	if err != nil {
-		return fmt.Errorf("PORT: cannot listen on %s: %w", srv.Addr, err)
-	}
 	log.Info("listening", "url", cfg.PublicURL.String(), "addr", ln.Addr().String())
+	if setupURL != "" {
+		log.Warn("no agent yet: open this one-time link to create the first agent", "url", setupURL)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -143,32 +154,59 @@ func goBackground(ctx context.Context, fn func(context.Context)) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-// bootstrapAgents creates ADMIN_EMAIL's agent when asked to, and otherwise
-// prints a one-time set-up link while no agent exists.
-func bootstrapAgents(ctx context.Context, cfg *config.Config, store *models.Store, log *slog.Logger) error {
+// checkAdmin validates ADMIN_EMAIL and ADMIN_PASSWORD before anything
+// starts.
+func checkAdmin(cfg *config.Config) error {
+	if cfg.AdminEmail == "" {
+		return nil
+	}
+	_, _, err := models.AgentInput{Email: cfg.AdminEmail, Name: "Admin", Password: cfg.AdminPassword}.Validate()
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		return fmt.Errorf("ADMIN_EMAIL, ADMIN_PASSWORD: %s", strings.Join(fieldMessages(verr), " "))
+	}
+	return err
+}
+
+// listen binds HOST:PORT, saying in one line what to do when it cannot.
+func listen(cfg *config.Config) (net.Listener, error) {
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("PORT: port %d is already in use by another program; stop that program or set PORT to a free port (and PUBLIC_URL to match)", cfg.Port)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("PORT: not allowed to listen on port %d (ports below 1024 need privileges); set PORT to 1024 or above", cfg.Port)
+	case err != nil:
+		return nil, fmt.Errorf("HOST, PORT: cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// bootstrapAgents creates ADMIN_EMAIL's agent when asked to, and otherwise,
+// while no agent exists, returns a one-time set-up link to print.
+func bootstrapAgents(ctx context.Context, cfg *config.Config, store *models.Store, log *slog.Logger) (setupURL string, err error) {
 	if cfg.AdminEmail != "" {
 		_, err := store.Agents.Create(ctx, models.AgentInput{Email: cfg.AdminEmail, Name: "Admin", Password: cfg.AdminPassword})
 		var verr *models.ValidationError
 		switch {
 		case errors.As(err, &verr):
-			return fmt.Errorf("ADMIN_EMAIL, ADMIN_PASSWORD: %s", strings.Join(fieldMessages(verr), " "))
+			return "", fmt.Errorf("ADMIN_EMAIL, ADMIN_PASSWORD: %s", strings.Join(fieldMessages(verr), " "))
 		case errors.Is(err, models.ErrConflict):
 			// Created on an earlier start.
 		case err != nil:
-			return fmt.Errorf("create admin agent: %w", err)
+			return "", fmt.Errorf("create admin agent: %w", err)
 		default:
 			log.Info("admin agent created", "email", cfg.AdminEmail)
 		}
 	}
 	exists, err := store.Agents.Exists(ctx)
 	if err != nil || exists {
-		return err
+		return "", err
 	}
 	token, err := store.Setup.NewToken(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
-	log.Warn("no agent yet: open this one-time link to create the first agent",
-		"url", cfg.PublicURL.String()+"/setup?token="+token)
-	return nil
+	return cfg.PublicURL.String() + "/setup?token=" + token, nil
 }

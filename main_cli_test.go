@@ -220,3 +220,58 @@ func TestBinaryDoesNotLinkFerretDB(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyDataDir starts on a DATA_DIR written by the previous embedded
+// store (FerretDB's files): start-up stops with one line saying how to
+// carry the data over, and following it brings every agent and ticket
+// across.
+func TestLegacyDataDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	old := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := storetest.StartFerretDB(t.Context(), storetest.FerretDBOptions{Dir: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The previous Ringdesk wrote the documents the MongoDB store writes.
+	s, err := mongo.Open(t.Context(), mongo.Options{URI: srv.URI(), Database: "ringdesk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Agents.Create(t.Context(), models.AgentInput{Email: "ada@example.com", Name: "Ada", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := models.TicketInput{Name: "Old Customer", PhoneNumber: "+442079460958", Description: "From before the upgrade"}.Validate("US")
+	if _, err := s.Tickets.Create(t.Context(), &tk); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+
+	env := map[string]string{"DATA_DIR": old, "PORT": strconv.Itoa(freePort(t))}
+	_, _, err = cliRun(t, env, "")
+	if err == nil || !strings.HasPrefix(err.Error(), "DATA_DIR") || !strings.Contains(err.Error(), "ringdesk import --legacy") {
+		t.Fatalf("start on a legacy DATA_DIR: err = %v, want one line saying how to carry the data over", err)
+	}
+
+	moved := old + ".old"
+	if err := os.Rename(old, moved); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := mustCLI(t, env, "", "import", "--legacy", moved)
+	if !strings.Contains(stderr, "1 agents, 1 tickets") {
+		t.Errorf("import --legacy said %q", stderr)
+	}
+	if out, _ := mustCLI(t, env, "", "agent", "list"); !strings.Contains(out, "ada@example.com") {
+		t.Errorf("after the import, agent list = %q", out)
+	}
+	store := storetest.NewSQLite(t, sqlite.Options{Dir: old})
+	got, _, err := store.Tickets.List(t.Context(), nil, 10)
+	if err != nil || len(got) != 1 || got[0].ID != tk.ID || got[0].Number != 1 {
+		t.Errorf("after the import, tickets = %+v, %v; want the old ticket with its id and number", got, err)
+	}
+}

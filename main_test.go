@@ -113,9 +113,18 @@ func TestRunBadPort(t *testing.T) {
 			vals := map[string]string{"PORT": port, "DATA_DIR": t.TempDir()}
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
-			err := run(ctx, nil, func(k string) string { return vals[k] }, strings.NewReader(""), io.Discard, io.Discard)
+			var logs bytes.Buffer
+			err := run(ctx, nil, func(k string) string { return vals[k] }, strings.NewReader(""), io.Discard, &logs)
 			if err == nil || !strings.HasPrefix(err.Error(), "PORT") {
 				t.Errorf("run with PORT=%s: err = %v, want one starting with PORT", port, err)
+			}
+			if port == busyPort && !strings.Contains(err.Error(), "already in use") {
+				t.Errorf("taken port: err = %v, want one saying the port is in use", err)
+			}
+			// Nothing a person might act on is printed before start-up
+			// has failed.
+			if strings.Contains(logs.String(), "/setup?token=") {
+				t.Errorf("a set-up link was printed although start-up failed:\n%s", logs.String())
 			}
 		})
 	}
@@ -249,4 +258,33 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestRunFailsBeforeTheSetupLink: every setting that can stop start-up
+// does so before the one-time link is printed, in one line naming it.
+func TestRunFailsBeforeTheSetupLink(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		name     string
+		env      map[string]string
+		variable string
+	}{
+		{"bad trusted proxy", map[string]string{"TRUSTED_PROXIES": "notanip"}, "TRUSTED_PROXIES"},
+		{"short admin password", map[string]string{"ADMIN_EMAIL": "ada@example.com", "ADMIN_PASSWORD": "short"}, "ADMIN_EMAIL"},
+		{"bad host", map[string]string{"HOST": "nowhere"}, "HOST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["DATA_DIR"] = t.TempDir()
+			tt.env["PORT"] = strconv.Itoa(freePort(t))
+			var logs bytes.Buffer
+			err := run(t.Context(), nil, func(k string) string { return tt.env[k] }, strings.NewReader(""), io.Discard, &logs)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.variable) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v, want one line starting with %s", err, tt.variable)
+			}
+			if strings.Contains(logs.String(), "/setup?token=") {
+				t.Errorf("a set-up link was printed although start-up failed:\n%s", logs.String())
+			}
+		})
+	}
 }

@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +26,9 @@ import (
 
 // Config is every setting Ringdesk reads.
 type Config struct {
-	Port      int
+	Port int
+	// Host is the address to listen on; empty means every interface.
+	Host      string
 	PublicURL *url.URL
 
 	MongoURI      string
@@ -39,6 +43,9 @@ type Config struct {
 	AdminPassword string
 
 	PhoneRegion string
+	// DialCountries are the ISO regions (upper case) an agent may call as
+	// a typed number; DIAL_COUNTRIES, by default PhoneRegion alone.
+	DialCountries []string
 
 	// VoiceProvider is "twilio", "vonage" or "" when calling is not set up.
 	VoiceProvider string
@@ -50,6 +57,12 @@ type Config struct {
 	TrustedProxies []string
 	// RateLimitScale multiplies every per-IP limit; load tests raise it.
 	RateLimitScale int
+	// TicketRateLimit caps the tickets all anonymous customers together
+	// may create per minute (times RateLimitScale).
+	TicketRateLimit int
+	// MetricsToken is the bearer token GET /metrics requires; empty
+	// closes /metrics.
+	MetricsToken string
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level
 }
@@ -241,6 +254,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.RateLimitScale, err = intVar(get, "RATE_LIMIT_SCALE", 1, 1, 10000); err != nil {
 		return nil, err
 	}
+	if c.TicketRateLimit, err = intVar(get, "TICKET_RATE_LIMIT", 120, 1, 100000); err != nil {
+		return nil, err
+	}
+	if c.MetricsToken = get("METRICS_TOKEN"); c.MetricsToken != "" && !goodToken(c.MetricsToken) {
+		return nil, errors.New("METRICS_TOKEN: must be at least 16 visible ASCII characters without spaces (try: openssl rand -hex 32)")
+	}
 
 	pub := orDefault(get("PUBLIC_URL"), fmt.Sprintf("http://localhost:%d", c.Port))
 	u, perr := url.Parse(pub)
@@ -276,6 +295,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if _, ok := phonenumbers.GetSupportedRegions()[c.PhoneRegion]; !ok {
 		return nil, fmt.Errorf("PHONE_REGION: %q is not a two-letter region code such as US, GB or DE", c.PhoneRegion)
 	}
+	if c.DialCountries, err = regionsVar(get, "DIAL_COUNTRIES", c.PhoneRegion); err != nil {
+		return nil, err
+	}
 
 	if c.TokenTTL, err = durationVar(get, "TOKEN_TTL", time.Hour, 3*time.Minute, 24*time.Hour); err != nil {
 		return nil, err
@@ -289,15 +311,35 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.VoiceProvider, err = pickProvider(get("VOICE_PROVIDER"), c.Twilio, c.Vonage); err != nil {
 		return nil, err
 	}
+	if c.VoiceProvider == "vonage" && u.Scheme == "https" && c.Vonage.SignatureSecret == "" {
+		// On a public address, unsigned webhooks would let anyone forge
+		// call events and voicemails.
+		return nil, errors.New("VONAGE_SIGNATURE_SECRET: required when PUBLIC_URL is https and Vonage is the voice provider, so that forged webhooks are refused")
+	}
 	if tp := get("TRUSTED_PROXIES"); tp != "" {
 		for _, p := range strings.Split(tp, ",") {
-			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+			p = strings.TrimSpace(p)
+			if !isIPOrCIDR(p) {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP address or CIDR range (e.g. 10.0.0.5 or 10.0.0.0/8)", p)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if c.Host = get("HOST"); c.Host != "" && net.ParseIP(c.Host) == nil && c.Host != "localhost" {
+		return nil, errors.New("HOST: must be an IP address to listen on, e.g. 127.0.0.1 or ::1 (empty: every interface)")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(orDefault(get("LOG_LEVEL"), "info"))); err != nil {
 		return nil, errors.New("LOG_LEVEL: must be debug, info, warn or error")
 	}
 	return c, nil
+}
+
+// isIPOrCIDR accepts what gin's SetTrustedProxies does.
+func isIPOrCIDR(s string) bool {
+	if _, _, err := net.ParseCIDR(s); err == nil {
+		return true
+	}
+	return net.ParseIP(s) != nil
 }
 
 // pickProvider applies VOICE_PROVIDER, or picks whichever provider is
@@ -339,7 +381,7 @@ func (c *Config) EnsureSessionSecret() error {
 	path := filepath.Join(c.DataDir, "session.key")
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		c.SessionSecret = []byte(strings.TrimSpace(string(b)))
-		return nil
+		return ownerOnly(path)
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -348,6 +390,22 @@ func (c *Config) EnsureSessionSecret() error {
 		return fmt.Errorf("DATA_DIR: cannot write %s: %w", path, err)
 	}
 	c.SessionSecret = []byte(secret)
+	return ownerOnly(path) // WriteFile keeps the mode of a file that was there
+}
+
+// ownerOnly makes the session key 0600: whoever can read it can sign in
+// as any agent.
+func ownerOnly(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("DATA_DIR: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("DATA_DIR: %s is readable by other users and cannot be made private: %w", path, err)
+	}
 	return nil
 }
 
@@ -357,6 +415,7 @@ func (c *Config) Secure() bool { return c.PublicURL.Scheme == "https" }
 // LogValue shows the configuration with every secret masked.
 func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
+		slog.String("host", c.Host),
 		slog.Int("port", c.Port),
 		slog.String("publicURL", c.PublicURL.String()),
 		slog.String("mongodbURI", mask(c.MongoURI != "", redact(c.MongoURI))),
@@ -371,6 +430,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("vonageApplicationID", c.Vonage.ApplicationID),
 		slog.String("vonageSignatureSecret", mask(c.Vonage.SignatureSecret != "", "***")),
 		slog.String("sessionSecret", mask(len(c.SessionSecret) > 0, "***")),
+		slog.String("metricsToken", mask(c.MetricsToken != "", "***")),
 		slog.String("adminPassword", mask(c.AdminPassword != "", "***")),
 	)
 }
@@ -393,6 +453,20 @@ func redact(uri string) string {
 	return u.Scheme + "://" + u.Host + u.Path
 }
 
+// goodToken accepts a bearer token that fits in an Authorization header
+// and is long enough not to be guessed.
+func goodToken(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 func orDefault(v, def string) string {
 	if v == "" {
 		return def
@@ -410,6 +484,26 @@ func intVar(get func(string) string, name string, def, lo, hi int) (int, error) 
 		return 0, fmt.Errorf("%s: %q must be a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// regionsVar reads a comma-separated list of ISO region codes such as
+// "US, GB"; empty gives def alone.
+func regionsVar(get func(string) string, name, def string) ([]string, error) {
+	v := get(name)
+	if v == "" {
+		return []string{def}, nil
+	}
+	var out []string
+	for _, r := range strings.Split(v, ",") {
+		r = strings.ToUpper(strings.TrimSpace(r))
+		if _, ok := phonenumbers.GetSupportedRegions()[r]; !ok {
+			return nil, fmt.Errorf("%s: %q is not a two-letter region code; list them separated by commas, e.g. US,CA,GB", name, r)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 func durationVar(get func(string) string, name string, def, lo, hi time.Duration) (time.Duration, error) {

@@ -197,6 +197,9 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"vonage without credentials", env{"VOICE_PROVIDER": "vonage"}, "VOICE_PROVIDER"},
 		{"rate limit scale zero", env{"RATE_LIMIT_SCALE": "0"}, "RATE_LIMIT_SCALE"},
 		{"unknown log level", env{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"trusted proxy not an address", env{"TRUSTED_PROXIES": "notanip"}, "TRUSTED_PROXIES"},
+		{"trusted proxy bad CIDR", env{"TRUSTED_PROXIES": "10.0.0.1, 10.0.0.0/33"}, "TRUSTED_PROXIES"},
+		{"host not an address", env{"HOST": "every interface"}, "HOST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -642,5 +645,60 @@ func TestVonageKeyIsNeverLogged(t *testing.T) {
 		if strings.Contains(out, part) {
 			t.Fatalf("the configuration's log or %%v output shows the private key:\n%s", out)
 		}
+	}
+}
+
+func TestLoadDialCountries(t *testing.T) {
+	tests := []struct {
+		name string
+		env  env
+		want []string
+	}{
+		{"default: PHONE_REGION's country", env{}, []string{"US"}},
+		{"default follows PHONE_REGION", env{"PHONE_REGION": "gb"}, []string{"GB"}},
+		{"a list, trimmed and upper-cased", env{"DIAL_COUNTRIES": " us, ca ,GB"}, []string{"US", "CA", "GB"}},
+		{"duplicates once", env{"DIAL_COUNTRIES": "US,us"}, []string{"US"}},
+		{"need not include PHONE_REGION", env{"PHONE_REGION": "US", "DIAL_COUNTRIES": "DE"}, []string{"DE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, load(t, tt.env).DialCountries); diff != "" {
+				t.Errorf("DialCountries (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, bad := range []string{"XX", "USA", "US,,GB", "US;GB", "1", "US, Canada"} {
+		c, err := config.Load(env{"DIAL_COUNTRIES": bad}.get)
+		if err == nil {
+			t.Errorf("DIAL_COUNTRIES=%q: Load = %v, want an error", bad, c.DialCountries)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "DIAL_COUNTRIES: ") || strings.Contains(msg, "\n") {
+			t.Errorf("DIAL_COUNTRIES=%q: error %q is not one line naming DIAL_COUNTRIES", bad, msg)
+		}
+	}
+}
+
+// TestLoadVonageOnHTTPSNeedsSignatureSecret: on a public https address,
+// unsigned Vonage webhooks would accept forgeries, so start-up stops.
+func TestLoadVonageOnHTTPSNeedsSignatureSecret(t *testing.T) {
+	https := vonageEnv.with("PUBLIC_URL", "https://support.example.com", "SESSION_SECRET", strings.Repeat("s", 32))
+	_, err := config.Load(https.with("VONAGE_SIGNATURE_SECRET", "").get)
+	if err == nil {
+		t.Fatal("Vonage on https without VONAGE_SIGNATURE_SECRET started")
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "VONAGE_SIGNATURE_SECRET: ") || strings.Contains(msg, "\n") {
+		t.Errorf("error %q is not one line naming VONAGE_SIGNATURE_SECRET", msg)
+	}
+	// With the secret, on plain http (development), or with Twilio as the
+	// provider, it starts.
+	load(t, https)
+	load(t, vonageEnv.with("VONAGE_SIGNATURE_SECRET", ""))
+	both := https.with("VONAGE_SIGNATURE_SECRET", "", "VOICE_PROVIDER", "twilio")
+	for k, v := range twilioEnv {
+		both[k] = v
+	}
+	if c := load(t, both); c.VoiceProvider != "twilio" {
+		t.Errorf("VoiceProvider = %q, want twilio", c.VoiceProvider)
 	}
 }

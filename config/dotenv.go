@@ -45,11 +45,28 @@ func readDotEnv(path string) (map[string]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s:%d: expected KEY=VALUE", path, n)
 		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		}
-		vals[strings.TrimSpace(k)] = v
+		vals[strings.TrimSpace(k)] = dotEnvValue(v)
 	}
 	return vals, sc.Err()
+}
+
+// dotEnvValue reads a value as docker compose does: quotes keep everything
+// inside them; unquoted, a "#" after whitespace (or first) starts a comment.
+func dotEnvValue(v string) string {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "#") {
+		return ""
+	}
+	if len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
+		if end := strings.IndexByte(v[1:], v[0]); end >= 0 {
+			return v[1 : end+1]
+		}
+		return v
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	} else if i := strings.Index(v, "\t#"); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v)
 }

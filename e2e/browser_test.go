@@ -4,10 +4,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,20 +87,54 @@ func withPublicURL() appOption { return func(o *appOptions) { o.publicURL = true
 // withStore runs the app on s instead of a fresh test database.
 func withStore(s *models.Store) appOption { return func(o *appOptions) { o.store = s } }
 
-// browser starts headless Chromium with the flags this environment needs
-// (no sandbox as root, no background traffic to the closed network).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
+// chromiumPath is the browser the journeys drive: $CHROMIUM, else
+// Debian's.
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
 	}
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium not installed (%s) in CI", path)
+	return "/usr/bin/chromium"
+}
+
+// noBrowser says why the browser journeys cannot run here, or "" when
+// they can.
+func noBrowser() string {
+	if _, err := exec.LookPath(chromiumPath()); err != nil {
+		return "no Chromium at " + chromiumPath()
+	}
+	return ""
+}
+
+// inCI reports a CI run (CI=true, as CI services and .ci/run set it),
+// where a journey that cannot run is a failure, not a skip.
+func inCI() bool {
+	ci := strings.ToLower(os.Getenv("CI"))
+	return ci != "" && ci != "false" && ci != "0"
+}
+
+// TestMain says once, before any test, that the browser journeys will not
+// run and why: `go test` shows a skip only with -v, so they would vanish
+// from a passing run. In CI they must run.
+func TestMain(m *testing.M) {
+	if why := noBrowser(); why != "" {
+		if inCI() {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: %s; CI must run the browser journeys (.ci/run installs chromium)\n", why)
+			os.Exit(1)
 		}
-		t.Skipf("chromium not installed (%s); .ci/run installs it", path)
+		fmt.Fprintf(os.Stderr, "e2e: browser journeys SKIPPED: %s (apt-get install chromium, or set CHROMIUM to its path)\n", why)
 	}
+	os.Exit(m.Run())
+}
+
+// browser starts headless Chromium with the flags this environment needs
+// (no sandbox as root, no background traffic to the closed network);
+// extra adds to them, e.g. chromedp.Env for another time zone.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	if why := noBrowser(); why != "" {
+		t.Skipf("%s; .ci/run installs it", why) // TestMain said so, and fails in CI
+	}
+	path := chromiumPath()
 	// Chromium may still be writing its profile as the test ends, which
 	// t.TempDir's strict clean-up would report; remove it after it exits.
 	profile, err := os.MkdirTemp("", "ringdesk-chromium-")
@@ -121,6 +157,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)

@@ -47,9 +47,9 @@ func TestLiveDashboard(t *testing.T) {
 		)
 	}
 
-	// (c) The counters: both agents' registered phones count as online.
+	// (c) The counters: both agents' registered phones count as ready for calls.
 	for name, ctx := range tabs {
-		run(t, ctx, waitCounters(name, "0 open 0 waiting 2 online"))
+		run(t, ctx, waitCounters(name, "0 open 0 waiting 2 ready for calls"))
 		var hidden bool
 		run(t, ctx, chromedp.Evaluate(`document.querySelector("#live-counters").hidden`, &hidden))
 		if hidden {
@@ -94,7 +94,7 @@ func TestLiveDashboard(t *testing.T) {
 		}
 		run(t, ctx,
 			waitText("#live-announcer", fmt.Sprintf("New ticket #%d from %s", first.Number, name)),
-			waitCounters(who, "1 open 0 waiting 2 online"),
+			waitCounters(who, "1 open 0 waiting 2 ready for calls"),
 		)
 	}
 
@@ -106,7 +106,7 @@ func TestLiveDashboard(t *testing.T) {
 	run(t, ada,
 		waitText(`#ticket-`+first.ID+` .badge`, "Closed"),
 		waitText(`#ticket-`+first.ID+` .status-form button`, "Reopen"),
-		waitCounters("Ada", "0 open 0 waiting 2 online"),
+		waitCounters("Ada", "0 open 0 waiting 2 ready for calls"),
 	)
 	assertSameDocument(t, ada, "Ada", "after the ticket was closed")
 	run(t, sam,
@@ -145,7 +145,7 @@ func TestLiveDashboard(t *testing.T) {
 			t.Errorf("%s: cards after reconnecting = %v, want %v", who, ids, want)
 		}
 		assertSameDocument(t, ctx, who, "after reconnecting (a replay, not a resync)")
-		run(t, ctx, waitCounters(who, "2 open 0 waiting 2 online"))
+		run(t, ctx, waitCounters(who, "2 open 0 waiting 2 ready for calls"))
 	}
 
 	// (e) A customer's call rings on both; Sam answers; Ada's banner stops
@@ -229,7 +229,7 @@ func TestLiveCallTakenVonage(t *testing.T) {
 	for name, ctx := range map[string]context.Context{"Sam": sam, "Ada": ada} {
 		run(t, ctx,
 			waitJS(name+"'s session", `document.querySelector(".device-status").dataset.state === "ready"`),
-			waitCounters(name, "0 open 0 waiting 2 online"),
+			waitCounters(name, "0 open 0 waiting 2 ready for calls"),
 			chromedp.Evaluate(`window.__fake.invite("CALL-IN-shared")`, nil),
 			chromedp.WaitVisible(`.incoming-accept`, chromedp.ByQuery),
 		)
@@ -317,7 +317,7 @@ func waitBy(what string, deadline time.Time, cond string) chromedp.Action {
 }
 
 // waitCounters waits until the header counters read want ("1 open 0
-// waiting 2 online").
+// waiting 2 ready for calls").
 func waitCounters(who, want string) chromedp.Action {
 	cond := `[...document.querySelectorAll("#live-counters .live-count")].map((el) => el.textContent.replace(/\s+/g, " ").trim()).join(" ") === ` + strconv.Quote(want)
 	return chromedp.ActionFunc(func(ctx context.Context) error {

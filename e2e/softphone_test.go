@@ -385,28 +385,41 @@ func TestSoftphoneKeepsDeviceFresh(t *testing.T) {
 	)
 }
 
-// TestSoftphoneWithoutCalling: with no provider the buttons are off and the
-// softphone stays out of the way.
+// TestSoftphoneWithoutCalling: with no provider customers get no call card
+// at all, agents see it switched off with the reason, and the softphone
+// stays out of the way.
 func TestSoftphoneWithoutCalling(t *testing.T) {
 	a := startApp(t, nil)
 	seedTickets(t, a.Store)
 	ctx := browser(t)
-	var callOff, testOff, phoneHidden, buttonsOff bool
+	var customerCard bool
 	run(t, ctx,
 		withFakeTwilio(),
 		chromedp.Navigate(a.URL+"/"),
-		chromedp.WaitVisible(`#call-support`),
-		chromedp.Evaluate(`document.querySelector("#call-support").disabled`, &callOff),
-		chromedp.Evaluate(`document.querySelector("#test-audio").disabled`, &testOff),
+		pageWith(`#name`),
+		chromedp.Evaluate(`document.querySelector(".call-card") !== null`, &customerCard),
 	)
+	if customerCard {
+		t.Error("a customer sees the call card while calling is not configured")
+	}
 	signIn(t, ctx, a)
+	var phoneHidden, buttonsOff bool
 	run(t, ctx,
 		chromedp.Evaluate(`document.querySelector("#softphone").hidden`, &phoneHidden),
 		chromedp.Evaluate(`[...document.querySelectorAll(".call-customer")].every((b) => b.disabled)`, &buttonsOff),
 	)
-	if !callOff || !testOff || !phoneHidden || !buttonsOff {
-		t.Errorf("calling off: call support disabled=%v, test disabled=%v, softphone hidden=%v, call buttons disabled=%v",
-			callOff, testOff, phoneHidden, buttonsOff)
+	var callOff, testOff bool
+	var note string
+	run(t, ctx,
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.WaitVisible(`#call-support`),
+		chromedp.Evaluate(`document.querySelector("#call-support").disabled`, &callOff),
+		chromedp.Evaluate(`document.querySelector("#test-audio").disabled`, &testOff),
+		chromedp.Text(`.call-card .note`, &note, chromedp.ByQuery),
+	)
+	if !callOff || !testOff || !phoneHidden || !buttonsOff || !strings.Contains(note, "not configured") {
+		t.Errorf("calling off, agent: call support disabled=%v, test disabled=%v, note %q, softphone hidden=%v, call buttons disabled=%v",
+			callOff, testOff, note, phoneHidden, buttonsOff)
 	}
 	var fetches int
 	run(t, ctx, chromedp.Evaluate(`window.__fake.tokenFetches`, &fetches))

@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +30,15 @@ const (
 func (h *Handler) fail(c *gin.Context, err error) {
 	status, msg := http.StatusInternalServerError, msgInternal
 	var maxErr *http.MaxBytesError
+	// A client that went away (a closed tab, a load generator stopping)
+	// cut its own request short: nothing failed on our side, and the
+	// database is not down. It is counted under statusClientGone in the
+	// request metrics and logged only at debug level.
+	if clientGone(c) {
+		h.log.Debug("client went away", "method", c.Request.Method, "path", c.Request.URL.Path)
+		c.AbortWithStatus(statusClientGone)
+		return
+	}
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		status, msg = http.StatusNotFound, msgNotFound
@@ -35,6 +48,8 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		status, msg = http.StatusRequestEntityTooLarge, msgTooLarge
 	case errors.Is(err, errBadForm):
 		status, msg = http.StatusBadRequest, "We couldn't read that form. Please reload the page and try again."
+	case errors.As(err, new(badJSON)):
+		status, msg = http.StatusBadRequest, err.Error()
 	case models.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, msgUnavailable
 		h.log.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
@@ -43,6 +58,15 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	}
 	h.failWith(c, status, msg)
 }
+
+// clientGone reports whether the client disconnected before the answer.
+func clientGone(c *gin.Context) bool {
+	return errors.Is(c.Request.Context().Err(), context.Canceled)
+}
+
+// statusClientGone is recorded for requests whose client disconnected
+// before the answer (nginx's 499; nobody receives it).
+const statusClientGone = 499
 
 // failWith answers with a status and a safe message.
 func (h *Handler) failWith(c *gin.Context, status int, msg string) {
@@ -86,4 +110,32 @@ func wantsJSON(c *gin.Context) bool {
 	}
 	// curl and fetch() send "*/*": a JSON body then asks for JSON back.
 	return (accept == "" || accept == "*/*") && strings.HasPrefix(c.ContentType(), "application/json")
+}
+
+// badJSON is a JSON body refused before any field is looked at; its text
+// is the message for the client.
+type badJSON string
+
+func (e badJSON) Error() string { return string(e) }
+
+// decodeJSON reads the whole body into v. It refuses what encoding/json
+// lets through: invalid UTF-8, which it would silently turn into U+FFFD
+// (the form path refuses it), and anything after the first value, which
+// it would never read. An over-long body stays a *http.MaxBytesError.
+func decodeJSON(c *gin.Context, v any) error {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(body) {
+		return badJSON("The request body is not valid UTF-8.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return badJSON("The request body is not valid JSON.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badJSON("The request body must be one JSON object with nothing after it.")
+	}
+	return nil
 }

@@ -49,9 +49,12 @@ func newLive() *live {
 
 // streamEvents handles "GET /events": Server-Sent Events for an agent's
 // dashboard. A reconnecting browser sends Last-Event-ID and gets what it
-// missed, or a "resync" event when that is no longer known here.
+// missed, or a "resync" event when that is no longer known here. The
+// stream lasts no longer than the session that opened it: it ends when
+// the session signs out (at once on this instance), expires, or is found
+// revoked or its agent disabled at a periodic check.
 func (h *Handler) streamEvents(c *gin.Context) {
-	agent := currentAgent(c)
+	agent, session := currentAgent(c), sessionFrom(c)
 	streamID := randomToken(12)
 	// A reconnecting browser sends Last-Event-ID; a page's first stream
 	// names the event its data was read after.
@@ -59,8 +62,11 @@ func (h *Handler) streamEvents(c *gin.Context) {
 	if lastID == "" {
 		lastID = c.Query("since")
 	}
-	sub, replay, resync := h.live.broker.subscribe(streamID, agent.ID.Hex(), lastID)
-	if sub == nil {
+	w := &streamWriter{rc: http.NewResponseController(c.Writer)}
+	sub := newSubscriber(streamID, agent.ID.Hex(), session.ID)
+	sub.abort = w.abort
+	ok, replay, resync := h.live.broker.subscribe(sub, lastID)
+	if !ok {
 		h.failWith(c, http.StatusServiceUnavailable, "Ringdesk is restarting; the dashboard reconnects by itself.")
 		return
 	}
@@ -69,11 +75,10 @@ func (h *Handler) streamEvents(c *gin.Context) {
 		h.refreshCounters() // its agent may have gone offline
 	}()
 
-	// The stream outlives the server's read and write timeouts by design
-	// (an expired read deadline would cancel the request's context).
-	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
+	// The stream outlives the server's read timeout by design (an
+	// expired read deadline would cancel the request's context); each
+	// write gets its own deadline instead (streamWriter.write).
+	_ = w.rc.SetReadDeadline(time.Time{})
 	c.Header("Content-Type", "text/event-stream")
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Accel-Buffering", "no") // nginx: do not hold events back
@@ -90,34 +95,56 @@ func (h *Handler) streamEvents(c *gin.Context) {
 	}
 	counters := h.currentCounters(c)
 	writeJSONEvent(&buf, "counters", counters)
-	if !h.flushEvents(c, rc, &buf) {
+	if !w.write(c, &buf) {
 		return
 	}
 
 	heartbeat := time.NewTicker(heartbeatEvery)
 	defer heartbeat.Stop()
+	check := time.NewTicker(h.sessionCheck)
+	defer check.Stop()
+	expiry := time.NewTimer(session.ExpiresAt.Sub(h.now()))
+	defer expiry.Stop()
 	for {
 		select {
 		case <-c.Request.Context().Done():
 			return
-		case ev, ok := <-sub.ch:
-			if !ok {
-				return // dropped for falling behind: the browser reconnects
+		case <-sub.end:
+			return
+		case <-expiry.C:
+			return
+		case <-check.C:
+			if !h.sessionStillActive(c, agent.ID, session.ID) {
+				return
 			}
+			continue
+		case ev := <-sub.ch:
 			writeEvent(&buf, h.live.broker.eventID(ev.seq), ev.name, ev.data)
 		case <-heartbeat.C:
 			buf.WriteString(": ping\n\n")
 		}
-		if !h.flushEvents(c, rc, &buf) {
+		if !w.write(c, &buf) {
 			return
 		}
 	}
 }
 
-func (h *Handler) flushEvents(c *gin.Context, rc *http.ResponseController, buf *bytes.Buffer) bool {
-	_, err := c.Writer.Write(buf.Bytes())
-	buf.Reset()
-	return err == nil && rc.Flush() == nil
+// sessionCheckEvery is how often an event stream re-reads its agent, to
+// end when the session was signed out on another instance or the agent
+// was disabled (by the CLI, say). A database that cannot answer does not
+// end the stream: the next check tries again.
+const sessionCheckEvery = 10 * time.Second
+
+func (h *Handler) sessionStillActive(ctx context.Context, agentID models.ID, sid string) bool {
+	a, err := h.agents.Get(ctx, agentID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return false
+	case err != nil:
+		h.log.Warn("event stream: check session", "err", err)
+		return true
+	}
+	return a.SessionActive(sid)
 }
 
 // writeEvent writes one event; data is one line of JSON.
@@ -146,7 +173,7 @@ func (h *Handler) setPresence(c *gin.Context) {
 		Stream string `json:"stream"`
 		Ready  bool   `json:"ready"`
 	}
-	if err := c.ShouldBindJSON(&req); err != nil || req.Stream == "" {
+	if err := decodeJSON(c, &req); err != nil || req.Stream == "" {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "Send {\"stream\": id, \"ready\": true|false}."})
 		return
 	}
@@ -165,7 +192,7 @@ func (h *Handler) callTaken(c *gin.Context) {
 	var req struct {
 		Call string `json:"call"`
 	}
-	if err := c.ShouldBindJSON(&req); err != nil || req.Call == "" || len(req.Call) > 128 {
+	if err := decodeJSON(c, &req); err != nil || req.Call == "" || len(req.Call) > 128 {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "Send {\"call\": id}."})
 		return
 	}
@@ -311,14 +338,27 @@ type ChangeWatcher interface {
 // after database outages. A change this instance made arrives twice,
 // which is harmless: a card is replaced by id, never added again.
 func (h *Handler) WatchStore(ctx context.Context, w ChangeWatcher) {
-	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+	delay, refused := h.watchRetry, false
+	for {
+		started := time.Now()
 		err := w.WatchChanges(ctx, func(ch models.Change) { h.relayChange(ctx, ch) })
+		if time.Since(started) > time.Minute {
+			delay = h.watchRetry // it ran for a while: start the backoff again
+		}
 		switch {
 		case ctx.Err() != nil:
 			return
-		case errors.Is(err, models.ErrNoChangeStreams):
-			h.log.Info("live dashboard: updates reach this instance's dashboards only (the database has no change streams; use a MongoDB replica set to run several instances)", "reason", err)
+		case errors.Is(err, models.ErrOneProcess):
+			h.log.Info("live dashboard: updates reach this process's dashboards (the embedded store has one process)")
 			return
+		case errors.Is(err, models.ErrNoChangeStreams):
+			// A standalone MongoDB never offers them, but a replica set
+			// in an election, or one being converted, refuses for a
+			// while: keep asking, and say so once.
+			if !refused {
+				h.log.Warn("live dashboard: the database refuses change streams, so updates reach this instance's dashboards only; retrying (use a MongoDB replica set to run several instances)", "err", err)
+			}
+			refused = true
 		case err != nil:
 			h.log.Warn("live dashboard: change stream interrupted, retrying", "in", delay, "err", err)
 		}
@@ -327,8 +367,12 @@ func (h *Handler) WatchStore(ctx context.Context, w ChangeWatcher) {
 			return
 		case <-time.After(delay):
 		}
+		delay = min(2*delay, maxWatchRetry)
 	}
 }
+
+// maxWatchRetry caps the wait between attempts to follow other instances.
+const maxWatchRetry = 2 * time.Minute
 
 func (h *Handler) relayChange(ctx context.Context, ch models.Change) {
 	switch ch.Collection {

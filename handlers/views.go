@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -80,9 +81,7 @@ type ticketView struct {
 	Description  string
 	Status       string // "open" or "closed"
 	Open         bool
-	CreatedISO   string     // RFC 3339, for <time datetime>
-	CreatedAbs   string     // "21 Nov 2026, 09:41 UTC"
-	CreatedRel   string     // "5 minutes ago"
+	Created      timeView
 	Voicemail    bool       // opened by a voicemail; may have no phone number
 	Calling      bool       // a voice provider is configured (the card's call button)
 	Calls        []callView // newest first; the dashboard gets the last few
@@ -96,11 +95,27 @@ type callView struct {
 	Outcome      string // "Answered", "No answer", "Voicemail", ...
 	Answered     bool
 	Duration     string // talk or message time as m:ss, "" when none
-	StartedISO   string
-	StartedAbs   string
-	StartedRel   string
+	Started      timeView
 	RecordingURL string // voicemail, ticket page only
 	HungUpBy     string // "caller" or "callee" where known, ticket page only
+}
+
+// timeView is a moment as the pages show it (layout.html, "when"): how
+// long ago, and when. The server writes the "when" in UTC, which stays in
+// the tooltip; public/js/times.js rewrites it in the reader's own time
+// zone, which only the browser knows.
+type timeView struct {
+	ISO string // RFC 3339 in UTC, for <time datetime>
+	UTC string // "21 Nov 2026, 09:41 UTC"
+	Rel string // "5 minutes ago"
+}
+
+func newTimeView(t, now time.Time) timeView {
+	return timeView{
+		ISO: t.UTC().Format(time.RFC3339),
+		UTC: t.UTC().Format("2 Jan 2006, 15:04 UTC"),
+		Rel: relativeTime(t, now),
+	}
 }
 
 // dashboardCalls is how many calls a dashboard card lists.
@@ -121,13 +136,11 @@ var outcomes = map[models.CallStatus]string{
 // newCallView describes a call; c adds the ticket page's details.
 func newCallView(s models.CallSummary, c *models.Call) callView {
 	v := callView{
-		Incoming:   s.Direction == models.CallInbound,
-		Direction:  "Outgoing call",
-		Outcome:    outcomes[s.Status],
-		Answered:   s.Status == models.CallCompleted,
-		StartedISO: s.StartedAt.UTC().Format(time.RFC3339),
-		StartedAbs: s.StartedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
-		StartedRel: relativeTime(s.StartedAt, time.Now()),
+		Incoming:  s.Direction == models.CallInbound,
+		Direction: "Outgoing call",
+		Outcome:   outcomes[s.Status],
+		Answered:  s.Status == models.CallCompleted,
+		Started:   newTimeView(s.StartedAt, time.Now()),
 	}
 	if v.Incoming {
 		v.Direction = "Incoming call"
@@ -151,9 +164,7 @@ func newTicketView(t *models.Ticket, now time.Time, calling bool) ticketView {
 		Description:  t.Description,
 		Status:       string(t.Status),
 		Open:         t.Status == models.StatusOpen,
-		CreatedISO:   t.CreatedAt.UTC().Format(time.RFC3339),
-		CreatedAbs:   t.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"),
-		CreatedRel:   relativeTime(t.CreatedAt, now),
+		Created:      newTimeView(t.CreatedAt, now),
 		Voicemail:    t.Source == "voicemail",
 		Calling:      calling,
 	}
@@ -202,13 +213,36 @@ var pages = []string{"home", "login", "setup", "dashboard", "ticket", "error"}
 func parseTemplates(fsys fs.FS) (templates, error) {
 	ts := templates{}
 	for _, p := range pages {
-		t, err := template.New("layout.html").ParseFS(fsys, "layout.html", p+".html")
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "layout.html", p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", p, err)
 		}
 		ts[p] = t
 	}
 	return ts, nil
+}
+
+// templateFuncs are the helpers the page templates call.
+var templateFuncs = template.FuncMap{"codeSpans": codeSpans}
+
+// codeSpans shows a message whose `backticked` parts are commands, as the
+// messages write them, with those parts in <code> rather than between
+// literal backticks. Every part is escaped; a message with an unmatched
+// backtick is shown as it is.
+func codeSpans(msg string) template.HTML {
+	parts := strings.Split(msg, "`")
+	if len(parts)%2 == 0 {
+		return template.HTML(template.HTMLEscapeString(msg))
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 {
+			b.WriteString("<code>" + template.HTMLEscapeString(p) + "</code>")
+		} else {
+			b.WriteString(template.HTMLEscapeString(p))
+		}
+	}
+	return template.HTML(b.String())
 }
 
 // render executes a page into a buffer first, so a template error becomes

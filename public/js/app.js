@@ -10,8 +10,9 @@
 
 import { startLive } from "./live.js";
 import { startSoftphone } from "./softphone.js";
+import { showTimes } from "./times.js";
 
-const features = [refreshRelativeTimes, guardDoubleSubmit, startSoftphone, startLive];
+const features = [refreshTimes, guardDoubleSubmit, startSoftphone, startLive];
 
 function start() {
   for (const feature of features) {
@@ -24,48 +25,17 @@ function start() {
   }
 }
 
-// ---- Relative times ---------------------------------------------------------
+// ---- Times ------------------------------------------------------------------
 
 const TIME_REFRESH_MS = 30_000;
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/**
- * Says how long ago `then` was, the same way the server does
- * (handlers/views.go relativeTime), so the text does not jump on load.
- * @param {Date} then
- * @param {Date} [now]
- * @returns {string}
- */
-export function relativeTime(then, now = new Date()) {
-  const d = now.getTime() - then.getTime();
-  const plural = (n, unit) => (n === 1 ? `1 ${unit} ago` : `${n} ${unit}s ago`);
-  if (d < MINUTE) return "just now"; // also covers a clock that runs behind
-  if (d < HOUR) return plural(Math.floor(d / MINUTE), "minute");
-  if (d < DAY) return plural(Math.floor(d / HOUR), "hour");
-  if (d < 30 * DAY) return plural(Math.floor(d / DAY), "day");
-  if (d < 365 * DAY) return plural(Math.floor(d / (30 * DAY)), "month");
-  return plural(Math.floor(d / (365 * DAY)), "year");
-}
-
-function updateTimes(root) {
-  const now = new Date();
-  for (const el of root.querySelectorAll("time[datetime]")) {
-    const then = new Date(el.getAttribute("datetime"));
-    if (Number.isNaN(then.getTime())) continue;
-    const text = relativeTime(then, now);
-    if (el.textContent !== text) el.textContent = text;
-  }
-}
-
-function refreshRelativeTimes(doc) {
-  updateTimes(doc);
-  setInterval(() => updateTimes(doc), TIME_REFRESH_MS);
+// Local times once, and "5 minutes ago" kept current (times.js).
+function refreshTimes(doc) {
+  showTimes(doc);
+  setInterval(() => showTimes(doc), TIME_REFRESH_MS);
   // Timers are throttled in background tabs; catch up when the tab returns.
   doc.addEventListener("visibilitychange", () => {
-    if (doc.visibilityState === "visible") updateTimes(doc);
+    if (doc.visibilityState === "visible") showTimes(doc);
   });
 }
 

@@ -1,8 +1,9 @@
 // The live dashboard: Server-Sent Events from "GET /events" keep agents'
 // pages current without reloading. New tickets appear at the top of the
 // newest dashboard page, changed cards are replaced in place, the header
-// counters ("3 open · 1 waiting · 2 online") follow the server, and when one
-// agent answers a customer's call the other agents' phones stop ringing.
+// counters ("3 open · 1 waiting · 2 ready for calls") follow the server,
+// and when one agent answers a customer's call the other agents' phones
+// stop ringing.
 //
 // Cards arrive as HTML rendered by the server's html/template engine with
 // the same "ticket-card" template as the page; they are turned into nodes
@@ -14,6 +15,7 @@
 // (a call rings or is up: no reload now), callTaken(id) (this agent
 // answered), and the "taken" and "card" events it emits.
 
+import { showTimes } from "./times.js";
 import { Emitter } from "./voice.js";
 
 /** The page's link to the live stream; see the top of this file. */
@@ -270,7 +272,9 @@ export function startLive(doc) {
     for (const sel of [`#ticket-${id}`, ".call-history"]) {
       const now = doc.querySelector(sel);
       const next = fresh.querySelector(sel);
-      if (!now || !next || now.innerHTML === next.innerHTML) continue;
+      if (!now || !next) continue;
+      showTimes(next); // as the page shows its times, or nothing compares equal
+      if (now.innerHTML === next.innerHTML) continue;
       const node = doc.importNode(next, true);
       replaceKeepingFocus(now, node);
       highlight(node);
@@ -285,6 +289,7 @@ export function startLive(doc) {
     tpl.innerHTML = html; // server-rendered by html/template; see the top
     const card = tpl.content.firstElementChild;
     if (!card || card.id !== `ticket-${id}`) return null;
+    showTimes(card); // in the reader's time zone, like the cards around it
     return card;
   }
 
