@@ -181,6 +181,18 @@ type Cursor struct {
 	ID        ID
 }
 
+// Page cuts a list query's rows (fetched with one row more than limit, so
+// that one query tells whether a next page exists) to the page and the
+// cursor of the next one, nil on the last page.
+func Page(rows []Ticket, limit int) ([]Ticket, *Cursor) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	rows = rows[:limit]
+	last := rows[limit-1]
+	return rows, &Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+}
+
 // String encodes the cursor for a URL.
 func (c Cursor) String() string {
 	return strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "-" + c.ID.Hex()

@@ -173,20 +173,26 @@ func TestReadAfterKill(t *testing.T) {
 	}
 }
 
+// writePlainSQLite makes a SQLite file that FerretDB did not write.
+func writePlainSQLite(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE t (x TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeLegacy(t, dir, map[string][]any{"tickets": {doc("_id", bson.NewObjectID())}})
 
 	// A SQLite file that FerretDB did not write.
 	plain := filepath.Join(dir, "other.sqlite")
-	db, err := sql.Open("sqlite", plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("CREATE TABLE t (x TEXT)"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	writePlainSQLite(t, plain)
 	for name, content := range map[string]string{
 		"notes.sqlite": "not a database at all, but long enough to have a header of sorts.......................................",
 		"empty.sqlite": "",
@@ -214,14 +220,7 @@ func TestFiles(t *testing.T) {
 func TestReadRefusesOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "other.sqlite")
-	db, err := sql.Open("sqlite", plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("CREATE TABLE t (x TEXT)"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	writePlainSQLite(t, plain)
 	junk := filepath.Join(dir, "junk.sqlite")
 	if err := os.WriteFile(junk, []byte("not a database at all, but long enough to have a header of sorts......"), 0o600); err != nil {
 		t.Fatal(err)

@@ -154,12 +154,7 @@ func (r *ticketRepo) List(ctx context.Context, after *models.Cursor, limit int) 
 	if err := cur.All(ctx, &tickets); err != nil {
 		return nil, nil, storeErr("read tickets", err)
 	}
-	var next *models.Cursor
-	if len(tickets) > limit {
-		tickets = tickets[:limit]
-		last := tickets[limit-1]
-		next = &models.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
-	}
+	tickets, next := models.Page(tickets, limit)
 	return tickets, next, nil
 }
 

@@ -131,12 +131,7 @@ func (r *tickets) List(ctx context.Context, after *models.Cursor, limit int) ([]
 	if err := rows.Err(); err != nil {
 		return nil, nil, r.e.fail("list tickets", err)
 	}
-	var next *models.Cursor
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = &models.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
-	}
+	out, next := models.Page(out, limit)
 	return out, next, nil
 }
 
