@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -308,7 +306,7 @@ func (c *cli) importData(ctx context.Context, args []string) error {
 	var read func(context.Context, *models.Store) (models.TransferStats, error)
 	switch {
 	case legacyDir != "":
-		if lockHeld(legacyDir) {
+		if held, _ := sqlite.InUse(legacyDir); held {
 			return fmt.Errorf("import: a Ringdesk is still running on %s; stop it first, so the files are read whole", legacyDir)
 		}
 		files, err := legacy.Files(legacyDir)
@@ -319,16 +317,14 @@ func (c *cli) importData(ctx context.Context, args []string) error {
 			return fmt.Errorf("import: %s holds no files of the previous embedded store (*.sqlite)", legacyDir)
 		}
 		read = func(ctx context.Context, s *models.Store) (models.TransferStats, error) {
-			var total models.TransferStats
-			for _, file := range files {
-				stats, err := models.ImportItems(ctx, s, func(fn func(models.Item) error) error { return legacy.Read(ctx, file, fn) })
-				total.Agents, total.Tickets, total.Calls, total.Counters = total.Agents+stats.Agents, total.Tickets+stats.Tickets, total.Calls+stats.Calls, total.Counters+stats.Counters
-				total.Inserted += stats.Inserted
-				if err != nil {
-					return total, fmt.Errorf("%s: %w", file, err)
+			return models.ImportItems(ctx, s, func(restore func(models.Item) error) error {
+				for _, file := range files {
+					if err := legacy.Read(ctx, file, restore); err != nil {
+						return fmt.Errorf("%s: %w", file, err)
+					}
 				}
-			}
-			return total, nil
+				return nil
+			})
 		}
 	default:
 		var r io.Reader = c.stdin
@@ -371,20 +367,6 @@ func (c *cli) backup(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "Backed up the embedded store in %s to %s.\n", c.cfg.DataDir, rest[0])
 	return nil
-}
-
-// lockHeld reports whether a live process holds dir's Ringdesk lock file.
-func lockHeld(dir string) bool {
-	f, err := os.OpenFile(filepath.Join(dir, "ringdesk.lock"), os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return true
-	}
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return false
 }
 
 func helpIsFine(err error) error {

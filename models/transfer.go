@@ -113,42 +113,39 @@ var ErrExportFormat = errors.New("not a Ringdesk export this version can read")
 // already there (same id) are left alone, so importing twice changes
 // nothing.
 func Import(ctx context.Context, e Engine, r io.Reader) (TransferStats, error) {
-	var stats TransferStats
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	var h exportHeader
 	if err := dec.Decode(&h); err != nil || h.Format != exportFormat {
-		return stats, fmt.Errorf("%w: the first line is not a %s header", ErrExportFormat, exportFormat)
+		return TransferStats{}, fmt.Errorf("%w: the first line is not a %s header", ErrExportFormat, exportFormat)
 	}
 	if h.Version > ExportVersion || h.Version < 1 {
-		return stats, fmt.Errorf("%w: it is format version %d and this Ringdesk reads up to version %d; import it with a newer Ringdesk",
+		return TransferStats{}, fmt.Errorf("%w: it is format version %d and this Ringdesk reads up to version %d; import it with a newer Ringdesk",
 			ErrExportFormat, h.Version, ExportVersion)
 	}
-	for line := 2; ; line++ {
-		var l exportLine
-		err := dec.Decode(&l)
-		if errors.Is(err, io.EOF) {
-			return stats, nil
+	return ImportItems(ctx, e, func(restore func(Item) error) error {
+		for line := 2; ; line++ {
+			var l exportLine
+			err := dec.Decode(&l)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%w: line %d: %v", ErrExportFormat, line, err)
+			}
+			it, err := itemOf(l)
+			if err != nil {
+				return fmt.Errorf("%w: line %d: %v", ErrExportFormat, line, err)
+			}
+			if err := restore(it); err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
 		}
-		if err != nil {
-			return stats, fmt.Errorf("%w: line %d: %v", ErrExportFormat, line, err)
-		}
-		it, err := itemOf(l)
-		if err != nil {
-			return stats, fmt.Errorf("%w: line %d: %v", ErrExportFormat, line, err)
-		}
-		inserted, err := e.Restore(ctx, it)
-		if err != nil {
-			return stats, fmt.Errorf("line %d: %w", line, err)
-		}
-		stats.count(it)
-		if inserted {
-			stats.Inserted++
-		}
-	}
+	})
 }
 
-// ImportItems restores items from another source (the previous embedded
-// store's files) the same way Import does.
+// ImportItems restores every item read calls its function with, counting
+// what it found and what was new. Import uses it for an export; the CLI
+// for the previous embedded store's files.
 func ImportItems(ctx context.Context, e Engine, read func(fn func(Item) error) error) (TransferStats, error) {
 	var stats TransferStats
 	err := read(func(it Item) error {
