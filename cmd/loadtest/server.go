@@ -217,18 +217,10 @@ func (r *ringdesk) openStore(ctx context.Context) (*models.Store, error) {
 }
 
 // lockFree reports whether the embedded store's lock on dir can be taken,
-// i.e. no live process holds it. It releases the lock at once.
+// i.e. no live process holds it.
 func lockFree(dir string) (bool, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "ringdesk.lock"), os.O_RDWR, 0)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return false, nil
-	}
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return true, nil
+	held, err := sqlite.InUse(dir)
+	return !held && err == nil, err
 }
 
 // storeProc is a separate MongoDB-compatible database process (the

@@ -212,6 +212,22 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
+// InUse reports whether a live process holds dir's lock file (the
+// previous embedded store used the same one). It takes the lock only to
+// test it and releases it at once. A missing lock file is an error.
+func InUse(dir string) (bool, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR, 0)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true, nil
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false, nil
+}
+
 // createDB creates the database file 0600 before SQLite opens it, since
 // SQLite gives the -wal and -shm files the database's mode. A shared
 // open never creates: the server owns the file.
