@@ -39,7 +39,7 @@ func (h *Handler) issueToken(c *gin.Context) {
 		return
 	}
 	identity, incoming, ttl := identityCustomer, false, h.cfg.TokenTTL
-	key := "ip:" + c.ClientIP()
+	key := "ip:" + addressKey(c.ClientIP())
 	if s := sessionFrom(c); s != nil {
 		id, _ := models.ParseID(s.Subject)
 		a, err := h.agents.Get(c, id)
