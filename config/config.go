@@ -22,6 +22,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/ringdesk/ringdesk/models/mongo"
 )
 
 // Config is every setting Ringdesk reads.
@@ -418,7 +420,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("host", c.Host),
 		slog.Int("port", c.Port),
 		slog.String("publicURL", c.PublicURL.String()),
-		slog.String("mongodbURI", mask(c.MongoURI != "", redact(c.MongoURI))),
+		slog.String("mongodbURI", mask(c.MongoURI != "", mongo.RedactURI(c.MongoURI))),
 		slog.String("database", c.MongoDatabase),
 		slog.String("dataDir", c.DataDir),
 		slog.String("phoneRegion", c.PhoneRegion),
@@ -440,17 +442,6 @@ func mask(set bool, shown string) string {
 		return ""
 	}
 	return shown
-}
-
-// redact shows only where a MongoDB URI points: user names, passwords and
-// options (some carry secrets, such as tlsCertificateKeyFilePassword) are
-// left out of logs.
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return "***"
-	}
-	return u.Scheme + "://" + u.Host + u.Path
 }
 
 // goodToken accepts a bearer token that fits in an Authorization header

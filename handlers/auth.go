@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +43,7 @@ func (h *Handler) login(c *gin.Context) {
 	}
 	password := c.Request.PostForm.Get("password")
 	if form.Email == "" || password == "" || len(form.Email) > 254 || len(password) > models.MaxPasswordLen {
-		form.Error = msgBadLogin
-		h.render(c, http.StatusUnprocessableEntity, "login", viewData{Title: "Agent sign in", Login: form})
+		h.showLoginAgain(c, form, refuse(http.StatusUnprocessableEntity, msgBadLogin))
 		return
 	}
 	ip, account := addressKey(c.ClientIP()), models.NormalizeEmail(form.Email)
@@ -55,27 +53,26 @@ func (h *Handler) login(c *gin.Context) {
 		h.limits.loginUser.refund(account, now)
 	}
 	if ok, retry := h.limits.loginIP.hit(ip, now); !ok {
-		h.loginRefused(c, form, http.StatusTooManyRequests, msgLoginThrottled, retry)
+		h.showLoginAgain(c, form, refuse(http.StatusTooManyRequests, msgLoginThrottled).retryIn(retry))
 		return
 	}
 	if ok, retry := h.limits.loginUser.hit(account, now); !ok {
 		h.limits.loginIP.refund(ip, now)
-		h.loginRefused(c, form, http.StatusTooManyRequests, msgLoginThrottled, retry)
+		h.showLoginAgain(c, form, refuse(http.StatusTooManyRequests, msgLoginThrottled).retryIn(retry))
 		return
 	}
 
 	if !h.limits.hashing.acquire(c, hashingWait) {
 		refund() // no password was checked
 		h.log.Warn("sign-in refused: password checks are saturated", "ip", ip)
-		h.loginRefused(c, form, http.StatusServiceUnavailable, msgLoginBusy, hashingRetry)
+		h.showLoginAgain(c, form, refuse(http.StatusServiceUnavailable, msgLoginBusy).retryIn(hashingRetry))
 		return
 	}
 	a, err := h.agents.Authenticate(c, form.Email, password)
 	h.limits.hashing.release()
 	if errors.Is(err, models.ErrInvalidCredentials) {
 		h.log.Info("sign-in failed", "ip", ip)
-		form.Error = msgBadLogin
-		h.render(c, http.StatusUnauthorized, "login", viewData{Title: "Agent sign in", Login: form})
+		h.showLoginAgain(c, form, refuse(http.StatusUnauthorized, msgBadLogin))
 		return
 	}
 	if err != nil {
@@ -99,12 +96,13 @@ const (
 	hashingRetry = 5 * time.Second
 )
 
-// loginRefused shows the sign-in form again with msg, without checking
-// the password.
-func (h *Handler) loginRefused(c *gin.Context, form loginForm, status int, msg string, retry time.Duration) {
-	c.Header("Retry-After", retryAfter(retry))
-	form.Error = msg
-	h.render(c, status, "login", viewData{Title: "Agent sign in", Login: form})
+// showLoginAgain shows the sign-in form again, with the email typed,
+// refused with e: its status, its message above the form, and its
+// Retry-After.
+func (h *Handler) showLoginAgain(c *gin.Context, form loginForm, e httpError) {
+	e.setRetryAfter(c)
+	form.Error = e.msg
+	h.render(c, e.status, "login", viewData{Title: "Agent sign in", Login: form})
 }
 
 // logout handles "POST /logout": the cookie is cleared and the session is
@@ -125,15 +123,6 @@ func (h *Handler) logout(c *gin.Context) {
 	h.clearCookie(c, sessionCookie)
 	h.setFlash(c, "success", "You have signed out.")
 	c.Redirect(http.StatusSeeOther, "/login")
-}
-
-// retryAfter formats a wait as whole seconds for the Retry-After header.
-func retryAfter(d time.Duration) string {
-	s := int(d.Round(time.Second) / time.Second)
-	if s < 1 {
-		s = 1
-	}
-	return strconv.Itoa(s)
 }
 
 // randomToken returns n random bytes, hex-encoded.

@@ -256,13 +256,13 @@ func TestDialResult(t *testing.T) {
 	}{
 		{"completed", "?dir=inbound", "dialresult_hangup"},
 		{"answered", "?dir=inbound", "dialresult_hangup"},
-		{"no-answer", "?dir=inbound", "dialresult_voicemail"},
-		{"busy", "?dir=inbound", "dialresult_voicemail"},
-		{"failed", "?dir=inbound", "dialresult_voicemail"},
-		{"canceled", "?dir=inbound", "dialresult_voicemail"},
-		{"", "?dir=inbound", "dialresult_voicemail"},
-		{"no-answer", "?dir=inbound&ticketId=" + ticket.Hex(), "dialresult_voicemail_ticket"},
-		{"no-answer", "?dir=inbound&ticketId=junk", "dialresult_voicemail"},
+		{"no-answer", "?dir=inbound", "twilio_voicemail"},
+		{"busy", "?dir=inbound", "twilio_voicemail"},
+		{"failed", "?dir=inbound", "twilio_voicemail"},
+		{"canceled", "?dir=inbound", "twilio_voicemail"},
+		{"", "?dir=inbound", "twilio_voicemail"},
+		{"no-answer", "?dir=inbound&ticketId=" + ticket.Hex(), "twilio_voicemail_ticket"},
+		{"no-answer", "?dir=inbound&ticketId=junk", "twilio_voicemail"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dialStatus+tt.query, func(t *testing.T) {
@@ -273,62 +273,6 @@ func TestDialResult(t *testing.T) {
 }
 
 const recordingURL = "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Recordings/RE0123456789abcdef0123456789abcdef"
-
-func TestVoicemailOnExistingTicket(t *testing.T) {
-	t.Parallel()
-	app := newTwilioApp(t)
-	tk, ref := openTicketAsCustomer(t, app, "Ada Lovelace")
-	sid := twiliotest.NewSID("CA")
-
-	// Follow the TwiML as Twilio would: connect, nobody answers, record.
-	connect := app.twilioPost(t, "/call/connect", twiliotest.Connect("customer", sid, url.Values{"ticketRef": {ref}})).twiml(t)
-	app.twilioPost(t, app.pathOf(t, connect.All("Client")[0].Attrs["statusCallback"]), twiliotest.StatusCallback{
-		CallSID: twiliotest.NewSID("CA"), ParentCallSID: sid, CallStatus: "no-answer", Timestamp: callAt, Seq: 1,
-	}.Params()).wantStatus(t, http.StatusNoContent)
-	vm := app.twilioPost(t, app.pathOf(t, connect.All("Dial")[0].Attrs["action"]), twiliotest.DialResult(sid, "no-answer")).twiml(t)
-	thanks := app.twilioPost(t, app.pathOf(t, vm.All("Record")[0].Attrs["action"]), twiliotest.Recording(sid, recordingURL, 17)).twiml(t)
-	golden(t, "voicemail_thanks", thanks)
-
-	c := storedCall(t, app, sid)
-	if c.TicketID == nil || *c.TicketID != tk.ID || c.RecordingURL != recordingURL || c.RecordingDuration != 17 || c.Direction != models.CallInbound {
-		t.Errorf("call log %+v, want inbound on ticket %s with the recording", c, tk.ID.Hex())
-	}
-	got := findTicket(t, app.store, tk.ID.Hex())
-	if sum := got.Calls[sid]; sum.Status != models.CallVoicemail || !sum.Voicemail || sum.Duration != 17 {
-		t.Errorf("ticket summary %+v, want voicemail of 17 s", sum)
-	}
-	if n := len(allTickets(t, app.store)); n != 1 {
-		t.Errorf("%d tickets, want the caller's one", n)
-	}
-}
-
-func TestVoicemailWithoutTicket(t *testing.T) {
-	t.Parallel()
-	app := newTwilioApp(t)
-	sid := twiliotest.NewSID("CA")
-	rec := twiliotest.Recording(sid, recordingURL, 75)
-	for range 3 { // Twilio retries when an answer is slow
-		golden(t, "voicemail_thanks", app.twilioPost(t, "/call/voicemail?dir=inbound", rec).twiml(t))
-	}
-	tickets := allTickets(t, app.store)
-	if len(tickets) != 1 {
-		t.Fatalf("%d tickets after 3 deliveries of one voicemail, want 1", len(tickets))
-	}
-	tk := tickets[0]
-	if tk.Name != "Website caller" || tk.Source != "voicemail" || tk.PhoneNumber != "" || !strings.Contains(tk.Description, "1:15") {
-		t.Errorf("voicemail ticket %+v", tk)
-	}
-	if sum, ok := tk.Calls[sid]; !ok || sum.Status != models.CallVoicemail || sum.Duration != 75 {
-		t.Errorf("ticket calls %+v, want the voicemail", tk.Calls)
-	}
-	c := storedCall(t, app, sid)
-	if c.TicketID == nil || *c.TicketID != tk.ID || c.RecordingURL != recordingURL {
-		t.Errorf("call log %+v, want it on ticket %s", c, tk.ID.Hex())
-	}
-	if n := countCalls(t, app.store); n != 1 {
-		t.Errorf("%d call logs, want 1", n)
-	}
-}
 
 func TestVoicemailRejectsUnusableRecordings(t *testing.T) {
 	t.Parallel()

@@ -95,84 +95,6 @@ func openTicketAsCustomer(t *testing.T, app *testApp, name string) (*models.Tick
 	return tk, ck.Value
 }
 
-func TestConnectCall(t *testing.T) {
-	t.Parallel()
-	app := newTwilioApp(t, withEnv("DIAL_COUNTRIES", "US,GB"))
-	tk := app.createTicket(t, "Ada Lovelace", "+1 415 555 2671", "Headset crackles")
-	other := app.createTicket(t, "Grace Hopper", "+44 20 7946 0958", "Needs a call")
-	voicemailTicket := &models.Ticket{Name: "Website caller", Description: "Voicemail", Source: "voicemail"}
-	if _, err := app.store.Tickets.Create(t.Context(), voicemailTicket); err != nil {
-		t.Fatal(err)
-	}
-	_, ref := openTicketAsCustomer(t, app, "Linus")
-	refTicket, _, _ := strings.Cut(ref, ".")
-	refID, _ := models.ParseID(refTicket)
-	_, otherRef := openTicketAsCustomer(t, app, "Margaret")
-	_, otherSig, _ := strings.Cut(otherRef, ".")
-
-	agent := func(extra url.Values) url.Values {
-		return twiliotest.Connect("support_agent", twiliotest.NewSID("CA"), extra)
-	}
-	customer := func(extra url.Values) url.Values {
-		return twiliotest.Connect("customer", twiliotest.NewSID("CA"), extra)
-	}
-	type v = url.Values
-	tests := []struct {
-		name     string
-		params   url.Values
-		golden   string
-		customer bool // must reach the agents' browsers and nothing else
-		ids      []models.ID
-	}{
-		{"agent, ticketId", agent(v{"ticketId": {tk.ID.Hex()}}), "connect_agent_ticket", false, []models.ID{tk.ID}},
-		{"agent, ticketId wins over phoneNumber", agent(v{"ticketId": {tk.ID.Hex()}, "phoneNumber": {"+44 20 7946 0958"}}), "connect_agent_ticket", false, []models.ID{tk.ID}},
-		{"agent, phoneNumber national", agent(v{"phoneNumber": {"(415) 555-2671"}}), "connect_agent_number_us", false, nil},
-		{"agent, phoneNumber international", agent(v{"phoneNumber": {"+44 20 7946 0958"}}), "connect_agent_number_gb", false, nil},
-		{"agent, invalid phoneNumber", agent(v{"phoneNumber": {"12345"}}), "connect_agent_bad_number", false, nil},
-		{"agent, phoneNumber with XML", agent(v{"phoneNumber": {`+1 555 <b>&"'`}}), "connect_agent_bad_number", false, nil},
-		{"agent, valid number followed by markup", agent(v{"phoneNumber": {`+1 415 555 2671 <b>&"'`}}), "connect_agent_bad_number", false, nil},
-		{"agent, phoneNumber that closes the element", agent(v{"phoneNumber": {`</Number><Client>x</Client>`}}), "connect_agent_bad_number", false, nil},
-		{"agent, unknown ticketId", agent(v{"ticketId": {models.NewID().Hex()}}), "connect_agent_ticket_gone", false, nil},
-		{"agent, malformed ticketId", agent(v{"ticketId": {`nope"><Number>+1`}}), "connect_agent_ticket_gone", false, nil},
-		{"agent, ticket without a phone", agent(v{"ticketId": {voicemailTicket.ID.Hex()}}), "connect_agent_ticket_no_phone", false, nil},
-		{"agent, neither", agent(nil), "connect_agent_no_target", false, nil},
-		{"agent, empty values", agent(v{"ticketId": {""}, "phoneNumber": {""}}), "connect_agent_no_target", false, nil},
-
-		{"customer", customer(nil), "connect_customer", true, nil},
-		{"customer with phoneNumber", customer(v{"phoneNumber": {"+14155552671"}}), "connect_customer", true, nil},
-		{"customer with ticketId", customer(v{"ticketId": {other.ID.Hex()}}), "connect_customer", true, nil},
-		{"customer with both", customer(v{"ticketId": {other.ID.Hex()}, "phoneNumber": {"+44 20 7946 0958"}}), "connect_customer", true, nil},
-		{"customer claiming the agent in params", customer(v{"identity": {"support_agent"}, "role": {"agent"}, "phoneNumber": {"+14155552671"}}), "connect_customer", true, nil},
-		{"a phone number calling", twiliotest.ConnectFrom("+14155550100", twiliotest.NewSID("CA"), v{"phoneNumber": {"+14155552671"}}), "connect_customer", true, nil},
-		{"a client named like the agent", twiliotest.Connect("support_agent_2", twiliotest.NewSID("CA"), v{"phoneNumber": {"+14155552671"}}), "connect_customer", true, nil},
-		{"empty body", url.Values{}, "connect_customer", true, nil},
-		{"customer with ticketRef", customer(v{"ticketRef": {ref}, "phoneNumber": {"+14155552671"}}), "connect_customer_ticket", true, []models.ID{refID}},
-		{"customer with a forged ticketRef", customer(v{"ticketRef": {other.ID.Hex() + ".forged"}}), "connect_customer", true, nil},
-		{"customer with another ticket's ref signature", customer(v{"ticketRef": {other.ID.Hex() + "." + otherSig}}), "connect_customer", true, nil},
-		{"customer with a bare ticket id as ref", customer(v{"ticketRef": {other.ID.Hex()}}), "connect_customer", true, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp := app.twilioPost(t, "/call/connect", tt.params)
-			got := resp.twiml(t)
-			if tt.customer {
-				if n := got.All("Number"); len(n) != 0 {
-					t.Errorf("a customer's call reaches a phone number:\n%s", resp.body)
-				}
-				if c := got.All("Client"); len(c) != 1 || c[0].Text != "support_agent" {
-					t.Errorf("a customer's call must ring only <Client>support_agent</Client>:\n%s", resp.body)
-				}
-			}
-			for _, raw := range []string{"<b>", "</Number><Client>", `"><Number>`} {
-				if strings.Contains(resp.body, raw) {
-					t.Errorf("answer contains request text unescaped (%q):\n%s", raw, resp.body)
-				}
-			}
-			golden(t, tt.golden, got, tt.ids...)
-		})
-	}
-}
-
 // TestConnectCallSpoofedFrom sends a browser parameter named like
 // Twilio's From. Twilio would post both values and sign both; Ringdesk
 // must never take the browser's for the caller. (Today the signature check
@@ -323,8 +245,8 @@ func TestTwilioBehindProxyPrefix(t *testing.T) {
 	dial := got.All("Dial")
 	client := got.All("Client")
 	if len(dial) != 1 || len(client) != 1 ||
-		dial[0].Attrs["action"] != twilioPublicURL+"/help/call/dial-result?dir=inbound" ||
-		client[0].Attrs["statusCallback"] != twilioPublicURL+"/help/call/status?dir=inbound" {
+		dial[0].Attrs["action"] != twilioPublicURL+"/help/call/dial-result?dir=inbound&stage=agents" ||
+		client[0].Attrs["statusCallback"] != twilioPublicURL+"/help/call/status?dir=inbound&stage=agents" {
 		t.Errorf("callbacks do not go through the proxy prefix:\n%s", got.XML())
 	}
 	// The callbacks it names come back signed for their /help URL.
@@ -333,24 +255,6 @@ func TestTwilioBehindProxyPrefix(t *testing.T) {
 
 	req := twiliotest.NewRequest(t, twiliotest.AuthToken, twilioPublicURL, app.srv.URL, "/call/connect", params)
 	app.roundTrip(t, req).wantStatus(t, http.StatusForbidden)
-}
-
-func TestTwilioRoutesOffWithoutTwilio(t *testing.T) {
-	t.Parallel()
-	app := newTestApp(t, withEnv("PUBLIC_URL", twilioPublicURL))
-	sid := twiliotest.NewSID("CA")
-	for path, params := range map[string]url.Values{
-		"/call/connect":                 twiliotest.Connect("support_agent", sid, url.Values{"phoneNumber": {"+14155552671"}}),
-		"/call/status?dir=outbound":     twiliotest.StatusCallback{CallSID: sid, CallStatus: "ringing", Timestamp: time.Now()}.Params(),
-		"/call/dial-result?dir=inbound": twiliotest.DialResult(sid, "no-answer"),
-		"/call/voicemail?dir=inbound":   twiliotest.Recording(sid, "https://api.twilio.com/rec/RE1", 10),
-	} {
-		resp := app.twilioPost(t, path, params)
-		resp.wantStatus(t, http.StatusNotFound)
-	}
-	if n := countCalls(t, app.store); n != 0 {
-		t.Errorf("%d call logs written with Twilio off", n)
-	}
 }
 
 // with returns a copy of v with k set to val.

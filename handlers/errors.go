@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -25,11 +26,10 @@ const (
 	msgTooLarge    = "That request is too large."
 )
 
-// fail is the one error exit for handlers: it maps domain errors to a
-// status, logs only the unexpected ones, and answers in the client's format.
+// fail is the one error exit for handlers: it answers a refusal (refuse)
+// as it says, maps domain errors to a status, logs only the unexpected
+// ones, and answers in the client's format.
 func (h *Handler) fail(c *gin.Context, err error) {
-	status, msg := http.StatusInternalServerError, msgInternal
-	var maxErr *http.MaxBytesError
 	// A client that went away (a closed tab, a load generator stopping)
 	// cut its own request short: nothing failed on our side, and the
 	// database is not down. It is counted under statusClientGone in the
@@ -39,6 +39,13 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		c.AbortWithStatus(statusClientGone)
 		return
 	}
+	var refused httpError
+	if errors.As(err, &refused) {
+		h.answer(c, refused)
+		return
+	}
+	status, msg := http.StatusInternalServerError, msgInternal
+	var maxErr *http.MaxBytesError
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		status, msg = http.StatusNotFound, msgNotFound
@@ -46,17 +53,13 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		status, msg = http.StatusConflict, "That conflicts with something already saved."
 	case errors.As(err, &maxErr):
 		status, msg = http.StatusRequestEntityTooLarge, msgTooLarge
-	case errors.Is(err, errBadForm):
-		status, msg = http.StatusBadRequest, "We couldn't read that form. Please reload the page and try again."
-	case errors.As(err, new(badJSON)):
-		status, msg = http.StatusBadRequest, err.Error()
 	case models.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, msgUnavailable
 		h.log.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
 	default:
 		h.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 	}
-	h.failWith(c, status, msg)
+	h.answer(c, refuse(status, msg))
 }
 
 // clientGone reports whether the client disconnected before the answer.
@@ -68,36 +71,93 @@ func clientGone(c *gin.Context) bool {
 // before the answer (nginx's 499; nobody receives it).
 const statusClientGone = 499
 
-// failWith answers with a status and a safe message.
-func (h *Handler) failWith(c *gin.Context, status int, msg string) {
-	if status == http.StatusServiceUnavailable {
+// httpError is a request refused on purpose (a bad body, a limit, no
+// session): a status and a message safe to show, unlike the internal
+// errors fail maps and logs. Handlers return it through fail.
+type httpError struct {
+	status     int
+	msg        string
+	retryAfter string // the Retry-After header; "" leaves it to the status
+	json       bool   // answer JSON whatever the client asked for
+}
+
+// refuse is a refusal with status and msg, answered in the client's format.
+func refuse(status int, msg string) httpError { return httpError{status: status, msg: msg} }
+
+func (e httpError) Error() string { return e.msg }
+
+// retryIn tells the client when it may try again (Retry-After).
+func (e httpError) retryIn(d time.Duration) httpError {
+	e.retryAfter = retryAfter(d)
+	return e
+}
+
+// inJSON answers JSON even to a client that did not ask for it: the
+// callers of API routes (fetch(), EventSource, a metrics scraper) never
+// read an HTML page.
+func (e httpError) inJSON() httpError {
+	e.json = true
+	return e
+}
+
+// setRetryAfter sets the Retry-After header e calls for: its own, or 30
+// seconds for an outage (503).
+func (e httpError) setRetryAfter(c *gin.Context) {
+	switch {
+	case e.retryAfter != "":
+		c.Header("Retry-After", e.retryAfter)
+	case e.status == http.StatusServiceUnavailable:
 		c.Header("Retry-After", "30")
 	}
-	if wantsJSON(c) {
-		c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+// writeJSON answers e as {"error": msg}. Only middleware that has no
+// Handler calls it directly; handlers go through fail.
+func (e httpError) writeJSON(c *gin.Context) {
+	e.setRetryAfter(c)
+	c.AbortWithStatusJSON(e.status, gin.H{"error": e.msg})
+}
+
+// answer sends a refusal: JSON {"error": msg}, or the error page.
+func (h *Handler) answer(c *gin.Context, e httpError) {
+	if e.json || wantsJSON(c) {
+		e.writeJSON(c)
 		return
 	}
-	h.render(c, status, "error", viewData{Title: http.StatusText(status), Status: status, Message: msg})
+	e.setRetryAfter(c)
+	h.render(c, e.status, "error", viewData{Title: http.StatusText(e.status), Status: e.status, Message: e.msg})
 	c.Abort()
 }
 
-func (h *Handler) notFound(c *gin.Context) { h.failWith(c, http.StatusNotFound, msgNotFound) }
-
-func (h *Handler) methodNotAllowed(c *gin.Context) {
-	h.failWith(c, http.StatusMethodNotAllowed, "That action isn't available here.")
+// refuseFields answers a JSON client whose fields were refused, with a
+// message per field: {"errors": {field: message}}.
+func refuseFields(c *gin.Context, status int, fields map[string]string) {
+	c.AbortWithStatusJSON(status, gin.H{"errors": fields})
 }
 
-// errBadForm marks a posted body that does not decode as a form: the
-// client's mistake (400), not an unexpected error (500).
-var errBadForm = errors.New("malformed form body")
+// retryAfter formats a wait as whole seconds for the Retry-After header.
+func retryAfter(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return strconv.Itoa(s)
+}
 
-// parseForm reads a posted form, marking decoding errors with errBadForm;
-// an over-long body stays a *http.MaxBytesError (413).
+func (h *Handler) notFound(c *gin.Context) { h.fail(c, refuse(http.StatusNotFound, msgNotFound)) }
+
+func (h *Handler) methodNotAllowed(c *gin.Context) {
+	h.fail(c, refuse(http.StatusMethodNotAllowed, "That action isn't available here."))
+}
+
+// parseForm reads a posted form. A body that does not decode as a form
+// is the client's mistake, refused with 400 (not an unexpected 500); an
+// over-long body stays a *http.MaxBytesError (413).
 func parseForm(c *gin.Context) error {
 	err := c.Request.ParseForm()
 	var maxErr *http.MaxBytesError
 	if err != nil && !errors.As(err, &maxErr) {
-		return fmt.Errorf("%w: %v", errBadForm, err)
+		return refuse(http.StatusBadRequest, "We couldn't read that form. Please reload the page and try again.")
 	}
 	return err
 }
@@ -112,30 +172,25 @@ func wantsJSON(c *gin.Context) bool {
 	return (accept == "" || accept == "*/*") && strings.HasPrefix(c.ContentType(), "application/json")
 }
 
-// badJSON is a JSON body refused before any field is looked at; its text
-// is the message for the client.
-type badJSON string
-
-func (e badJSON) Error() string { return string(e) }
-
-// decodeJSON reads the whole body into v. It refuses what encoding/json
-// lets through: invalid UTF-8, which it would silently turn into U+FFFD
-// (the form path refuses it), and anything after the first value, which
-// it would never read. An over-long body stays a *http.MaxBytesError.
+// decodeJSON reads the whole body into v, refusing with 400 a body it
+// cannot use. It refuses what encoding/json lets through: invalid UTF-8,
+// which it would silently turn into U+FFFD (the form path refuses it),
+// and anything after the first value, which it would never read. An
+// over-long body stays a *http.MaxBytesError.
 func decodeJSON(c *gin.Context, v any) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		return err
 	}
 	if !utf8.Valid(body) {
-		return badJSON("The request body is not valid UTF-8.")
+		return refuse(http.StatusBadRequest, "The request body is not valid UTF-8.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return badJSON("The request body is not valid JSON.")
+		return refuse(http.StatusBadRequest, "The request body is not valid JSON.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badJSON("The request body must be one JSON object with nothing after it.")
+		return refuse(http.StatusBadRequest, "The request body must be one JSON object with nothing after it.")
 	}
 	return nil
 }

@@ -13,11 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringdesk/ringdesk/config"
-	"github.com/ringdesk/ringdesk/handlers/twilio"
-	"github.com/ringdesk/ringdesk/handlers/vonage"
 	"github.com/ringdesk/ringdesk/models"
 	"github.com/ringdesk/ringdesk/public"
 	"github.com/ringdesk/ringdesk/views"
+	"github.com/ringdesk/ringdesk/voice"
 )
 
 // TicketStore is what the handlers need from the ticket repository.
@@ -62,11 +61,9 @@ type Deps struct {
 	DB      Pinger
 	// Changes reports other instances' writes; nil when not watched.
 	Changes ChangeWatcher
-	// Twilio is the Twilio adapter, nil when Twilio is not the provider.
-	Twilio *twilio.Provider
-	// Vonage is the Vonage adapter, nil when Vonage is not the provider.
-	Vonage *vonage.Provider
-	Logger *slog.Logger
+	// Provider is the calling provider's adapter; nil when calling is off.
+	Provider Provider
+	Logger   *slog.Logger
 	// Registry receives the HTTP and ticket metrics; nil makes a new one.
 	Registry *prometheus.Registry
 }
@@ -86,17 +83,16 @@ type Handler struct {
 	static  fs.FS
 	etags   map[string]string // static file path -> ETag
 
-	voice         string        // provider name for the pages, "" when calling is off
-	voiceProvider VoiceProvider // mints browser tokens; nil when calling is off
-	twilio        *twilio.Provider
-	vonage        *vonage.Provider
-	metrics       *metrics
-	live          *live
-	limits        *limits
-	sockets       *mediaSockets // the sound-check WebSockets
-	now           func() time.Time
-	sessionCheck  time.Duration // how often an event stream re-reads its session
-	watchRetry    time.Duration // first wait before following other instances again
+	voice        string         // provider name for the pages, "" when calling is off
+	provider     Provider       // nil when calling is off
+	calling      *voice.Service // nil when calling is off
+	metrics      *metrics
+	live         *live
+	limits       *limits
+	sockets      *mediaSockets // the sound-check WebSockets
+	now          func() time.Time
+	sessionCheck time.Duration // how often an event stream re-reads its session
+	watchRetry   time.Duration // first wait before following other instances again
 }
 
 // New builds the handler set; it fails only if a template does not parse.
@@ -141,14 +137,9 @@ func New(d Deps) (*Handler, error) {
 		sessionCheck: sessionCheckEvery,
 		watchRetry:   time.Second,
 	}
-	if d.Config.VoiceProvider == "twilio" && d.Twilio != nil {
-		h.voice, h.voiceProvider, h.twilio = "twilio", d.Twilio, d.Twilio
-	}
-	if d.Config.VoiceProvider == "vonage" && d.Vonage != nil {
-		h.voice, h.voiceProvider, h.vonage = "vonage", d.Vonage, d.Vonage
-		if !d.Vonage.Signed() {
-			d.Logger.Warn("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks are not authenticated, so anyone who can reach /webhooks/* can forge call events; set it to the account's signature secret")
-		}
+	if d.Provider != nil {
+		h.voice, h.provider = d.Provider.Name(), d.Provider
+		h.calling = h.newCalling(d.Provider)
 	}
 	return h, nil
 }
@@ -167,11 +158,8 @@ func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 		Changes: store,
 		Logger:  log,
 	}
-	if cfg.VoiceProvider == "twilio" {
-		d.Twilio = twilio.New(cfg.Twilio, cfg.PublicURL)
-	}
-	if cfg.VoiceProvider == "vonage" {
-		d.Vonage = vonage.New(cfg.Vonage, cfg.PublicURL)
+	if p := NewProvider(cfg, log); p != nil {
+		d.Provider = p
 	}
 	return d
 }

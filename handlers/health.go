@@ -41,7 +41,7 @@ func (h *Handler) showMetrics(c *gin.Context) {
 	got, want := sha256.Sum256([]byte(token)), sha256.Sum256([]byte(h.cfg.MetricsToken))
 	if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 		c.Header("WWW-Authenticate", `Bearer realm="ringdesk metrics"`)
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "Send METRICS_TOKEN as a bearer token."})
+		h.fail(c, refuse(http.StatusUnauthorized, "Send METRICS_TOKEN as a bearer token.").inJSON())
 		return
 	}
 	h.metrics.handler(c)

@@ -12,6 +12,23 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// live holds this instance's dashboard events: the broker, the counters
+// and the customer calls now ringing the agents.
+type live struct {
+	broker *broker
+
+	mu       sync.Mutex
+	waiting  map[string]bool // ringing inbound calls by call id
+	counters liveCounters
+	pending  bool // a recount is scheduled or cooling down
+	dirty    bool // something changed since the last recount began
+	counted  bool // counters hold a real count
+}
+
+func newLive() *live {
+	return &live{broker: newBroker(), waiting: map[string]bool{}}
+}
+
 // liveEvent is one Server-Sent Event for the agents' dashboards.
 type liveEvent struct {
 	seq  uint64
@@ -24,9 +41,11 @@ type liveEvent struct {
 const liveBacklog = 512
 
 // broker fans live events out to every open dashboard of this instance.
-// Event ids are "<epoch>-<seq>": the epoch changes with every start, so a
-// dashboard reconnecting after a restart (or to another instance) knows
-// that its last id means nothing here and resynchronises.
+// Event ids are "<epoch>-<seq>": the epoch is drawn at random at every
+// start, so a dashboard reconnecting after a restart (or to another
+// instance) knows that its last id means nothing here and resynchronises.
+// It is not read from a clock: two instances started together, or under a
+// test's fixed clock, must still differ.
 type broker struct {
 	epoch string
 
@@ -73,7 +92,7 @@ func (b *broker) stop(s *subscriber) {
 }
 
 func newBroker() *broker {
-	return &broker{epoch: strconv.FormatInt(time.Now().UnixNano(), 36), subs: map[*subscriber]struct{}{}}
+	return &broker{epoch: randomToken(8), subs: map[*subscriber]struct{}{}}
 }
 
 // publish sends an event to every subscriber. A subscriber too slow to
@@ -219,7 +238,8 @@ const streamWriteTimeout = 10 * time.Second
 // at once. The mutex orders the two, so an abort is never undone by the
 // deadline of the next write.
 type streamWriter struct {
-	rc *http.ResponseController
+	rc  *http.ResponseController
+	now func() time.Time // the handler's clock
 
 	mu      sync.Mutex
 	aborted bool
@@ -232,7 +252,7 @@ func (w *streamWriter) write(c *gin.Context, buf *bytes.Buffer) bool {
 	w.mu.Lock()
 	aborted := w.aborted
 	if !aborted {
-		_ = w.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		_ = w.rc.SetWriteDeadline(w.now().Add(streamWriteTimeout))
 	}
 	w.mu.Unlock()
 	if aborted {
@@ -246,5 +266,7 @@ func (w *streamWriter) abort() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.aborted = true
-	_ = w.rc.SetWriteDeadline(time.Now()) // a deadline now fails any write in progress
+	// A deadline in the past fails any write in progress; a fixed one,
+	// because a test's clock may run ahead of the connection's.
+	_ = w.rc.SetWriteDeadline(time.Unix(1, 0))
 }

@@ -243,7 +243,7 @@ func TestVonageSocketsUnderLoad(t *testing.T) {
 	}
 	t.Parallel()
 	const streams, frames = 200, 500 // 10 s at 50 frames/s
-	app := newTestApp(t)
+	app := newVonageApp(t)
 	load := startLoad(openVonageStreams(t, app.srv, app.h, streams), frames)
 	latency, sent, lost, bad := load.finish(3 * time.Second)
 	for i, s := range load.streams {

@@ -168,25 +168,41 @@ type socketEnd struct {
 
 func (e socketEnd) Error() string { return e.reason }
 
-// serveSocket runs one sound-check socket: it checks that c is a
-// WebSocket upgrade, takes a stream slot, runs authorize (which answers c
-// itself when it refuses), upgrades, and hands the socket to echo until
-// echo returns or a limit or shutdown ends it.
-func (h *Handler) serveSocket(c *gin.Context, readLimit int64, authorize func(*gin.Context) bool, echo func(*mediaSocket) error) {
+func (e socketEnd) CloseStatus() (websocket.StatusCode, string) { return e.code, e.reason }
+
+// soundCheck handles the provider's sound-check socket ("GET /media",
+// "GET /socket"): it checks that c is a WebSocket upgrade, takes a
+// stream slot, has the provider check the upgrade, consumes the one-time
+// token the plan gave (at the upgrade, or when the stream shows it),
+// upgrades, and hands the socket to the provider's echo until it returns
+// or a limit or shutdown ends it.
+func (h *Handler) soundCheck(c *gin.Context) {
 	if !c.IsWebsocket() {
 		c.Header("Upgrade", "websocket")
-		c.AbortWithStatusJSON(http.StatusUpgradeRequired, gin.H{"error": "This address only accepts WebSocket connections."})
+		h.fail(c, refuse(http.StatusUpgradeRequired, "This address only accepts WebSocket connections.").inJSON())
 		return
 	}
 	limits, ok := h.sockets.reserve()
 	if !ok {
-		c.Header("Retry-After", "30")
-		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "Too many sound checks right now. Please try again in a minute."})
+		h.fail(c, refuse(http.StatusServiceUnavailable, "Too many sound checks right now. Please try again in a minute.").inJSON())
 		return
 	}
 	defer h.sockets.release()
-	if !authorize(c) {
+	token, inStream, err := h.provider.AcceptSocket(c.Request)
+	if err != nil {
+		h.webhookFail(c, err)
 		return
+	}
+	if !inStream {
+		switch err := h.useMediaToken(c, token); {
+		case errors.Is(err, errMediaToken):
+			h.log.Warn("rejected "+h.provider.Name()+" media socket: bad token", "ip", c.ClientIP())
+			h.fail(c, refuse(http.StatusForbidden, "This sound check link is not valid.").inJSON())
+			return
+		case err != nil:
+			h.fail(c, err)
+			return
+		}
 	}
 	// Accept hijacks the connection, and net/http clears the server's read
 	// and write deadlines when it hands a connection over, so the socket's
@@ -200,7 +216,7 @@ func (h *Handler) serveSocket(c *gin.Context, readLimit int64, authorize func(*g
 		h.log.Warn("media socket: upgrade failed", "path", c.Request.URL.Path, "err", err)
 		return // Accept has answered
 	}
-	conn.SetReadLimit(readLimit)
+	conn.SetReadLimit(h.provider.SocketReadLimit())
 	ms := &mediaSocket{conn: conn, idleAfter: limits.idle}
 	ms.idle = time.AfterFunc(limits.idle, func() { ms.end(websocket.StatusPolicyViolation, reasonIdle) })
 	ms.timeUp = time.AfterFunc(limits.maxLength, func() { ms.end(websocket.StatusNormalClosure, reasonTimeUp) })
@@ -213,19 +229,39 @@ func (h *Handler) serveSocket(c *gin.Context, readLimit int64, authorize func(*g
 	defer h.sockets.remove(ms)
 	defer ms.end(websocket.StatusInternalError, "") // only if echo panicked
 
-	err = echo(ms)
-	var end socketEnd
-	switch {
-	case errors.As(err, &end):
-	case errors.Is(err, websocket.ErrMessageTooBig):
-		end = socketEnd{websocket.StatusMessageTooBig, "message too big"} // already sent by the library
-	default:
-		// The peer closed or vanished, or a timer or shutdown has closed
-		// the socket; closing again only waits for that to finish.
-		end = socketEnd{websocket.StatusNormalClosure, ""}
+	err = h.provider.Echo(ms.read, ms.write, h.startStream)
+	code, reason := websocket.StatusNormalClosure, ""
+	if end, ok := errors.AsType[closeStatus](err); ok {
+		code, reason = end.CloseStatus()
+	} else if errors.Is(err, websocket.ErrMessageTooBig) {
+		code, reason = websocket.StatusMessageTooBig, "message too big" // already sent by the library
 	}
+	// Otherwise the peer closed or vanished, or a timer or shutdown has
+	// closed the socket; closing again only waits for that to finish.
 	h.log.Debug("media socket closed", "path", c.Request.URL.Path, "err", err)
-	ms.end(end.code, end.reason)
+	ms.end(code, reason)
+}
+
+// Why a stream whose token arrives on the socket is refused.
+var (
+	endRefused  = socketEnd{websocket.StatusPolicyViolation, "stream refused"}
+	endTryLater = socketEnd{websocket.StatusTryAgainLater, "try again later"}
+)
+
+// startStream consumes a token that arrived on the socket.
+func (h *Handler) startStream(token string) error {
+	ctx, cancel := context.WithTimeout(h.sockets.shutdown, 5*time.Second)
+	defer cancel()
+	err := h.useMediaToken(ctx, token)
+	switch {
+	case errors.Is(err, errMediaToken):
+		h.log.Warn("rejected " + h.provider.Name() + " media stream: bad token")
+		return endRefused
+	case err != nil:
+		h.log.Warn(h.provider.Name()+" media stream: check token", "err", err)
+		return endTryLater
+	}
+	return nil
 }
 
 // read returns the next message, valid until the next read. Any message

@@ -150,7 +150,7 @@ func echoOnce(t testing.TB, conn *websocket.Conn) {
 
 func TestMediaSocketIdleTimeout(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	app.h.SetSocketLimits(10, 300*time.Millisecond, time.Minute)
 
 	vonage := openVonage(t, app.srv, app.h)
@@ -164,13 +164,15 @@ func TestMediaSocketIdleTimeout(t *testing.T) {
 	}
 
 	// A Twilio socket that never starts its stream is idle too.
-	twilio := mustDial(t, app.srv, "/media", signedStream())
+	tw := newTwilioApp(t)
+	tw.h.SetSocketLimits(10, 300*time.Millisecond, time.Minute)
+	twilio := mustDial(t, tw.srv, "/media", signedStream())
 	wantClosed(t, twilio, websocket.StatusPolicyViolation)
 }
 
 func TestMediaSocketMaxLength(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	app.h.SetSocketLimits(10, time.Minute, 500*time.Millisecond)
 	conn := openVonage(t, app.srv, app.h)
 	deadline := time.Now().Add(socketWait)
@@ -194,16 +196,20 @@ func TestMediaSocketMaxLength(t *testing.T) {
 
 func TestMediaSocketCap(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	app.h.SetSocketLimits(2, time.Minute, time.Minute)
 	first := openVonage(t, app.srv, app.h)
-	openTwilioStream(t, app)
+	openVonage(t, app.srv, app.h)
 
-	// Full: both providers' upgrades are refused, and the refused Vonage
-	// token stays unused.
+	// Full: the upgrade is refused, and the refused token stays unused.
 	token := handlers.NewMediaToken(app.h, "vonage")
 	wantRefused(t, app.srv, "/socket?token="+token, nil, http.StatusServiceUnavailable)
-	wantRefused(t, app.srv, "/media", signedStream(), http.StatusServiceUnavailable)
+
+	// The same cap holds for a stream whose token comes later.
+	tw := newTwilioApp(t)
+	tw.h.SetSocketLimits(1, time.Minute, time.Minute)
+	openTwilioStream(t, tw)
+	wantRefused(t, tw.srv, "/media", signedStream(), http.StatusServiceUnavailable)
 
 	// A closed socket frees its slot.
 	if err := first.Close(websocket.StatusNormalClosure, ""); err != nil {
@@ -225,12 +231,14 @@ func TestMediaSocketCap(t *testing.T) {
 
 func TestMediaSocketsCloseOnShutdown(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	vonage := openVonage(t, app.srv, app.h)
 	echoOnce(t, vonage)
-	twilio := openTwilioStream(t, app)
+	tw := newTwilioApp(t)
+	twilio := openTwilioStream(t, tw)
 
 	app.h.CloseSockets()
+	tw.h.CloseSockets()
 	wantClosed(t, vonage, websocket.StatusGoingAway)
 	wantClosed(t, twilio, websocket.StatusGoingAway)
 	ctx, cancel := context.WithTimeout(context.Background(), socketWait)
@@ -243,7 +251,7 @@ func TestMediaSocketsCloseOnShutdown(t *testing.T) {
 
 func TestWaitSocketsHonoursContext(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	openVonage(t, app.srv, app.h)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -260,7 +268,7 @@ func TestWaitSocketsHonoursContext(t *testing.T) {
 // writer, a new server option) from bringing them back.
 func TestMediaSocketOutlivesServerTimeouts(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	router, err := app.h.Routes()
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +287,7 @@ func TestMediaSocketOutlivesServerTimeouts(t *testing.T) {
 
 func TestMediaSocketsGauge(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	c := app.client(t)
 	wantGauge := func(want string) {
 		t.Helper()
@@ -297,7 +305,7 @@ func TestMediaSocketsGauge(t *testing.T) {
 	}
 	wantGauge("0")
 	conn := openVonage(t, app.srv, app.h)
-	openTwilioStream(t, app)
+	openVonage(t, app.srv, app.h)
 	wantGauge("2")
 	conn.Close(websocket.StatusNormalClosure, "")
 	wantGauge("1")
@@ -315,15 +323,16 @@ func TestMediaSocketsGauge(t *testing.T) {
 
 func TestMediaSocketsNeedUpgrade(t *testing.T) {
 	t.Parallel()
-	app := newTwilioApp(t)
+	app := newVonageApp(t)
 	c := app.client(t)
 	token := handlers.NewMediaToken(app.h, "vonage")
 	// A plain GET is refused before the token is looked at, so the token
 	// still opens a socket afterwards.
 	app.get(t, c, "/socket?token="+token).wantStatus(t, http.StatusUpgradeRequired)
-	req := app.newRequest(t, http.MethodGet, "/media", nil)
+	tw := newTwilioApp(t)
+	req := tw.newRequest(t, http.MethodGet, "/media", nil)
 	req.Header = signedStream()
-	app.do(t, c, req).wantStatus(t, http.StatusUpgradeRequired)
+	tw.do(t, tw.client(t), req).wantStatus(t, http.StatusUpgradeRequired)
 	echoOnce(t, openVonageToken(t, app.srv, token))
 }
 

@@ -37,9 +37,9 @@ func (h *Handler) newMediaToken(provider string) string {
 	return enc + "." + h.mac("media", enc)
 }
 
-// useMediaToken checks a token for provider and consumes it: valid
-// signature, same provider, not expired, never used before.
-func (h *Handler) useMediaToken(ctx context.Context, token, provider string) error {
+// useMediaToken checks a token and consumes it: valid signature, minted
+// for this provider, not expired, never used before.
+func (h *Handler) useMediaToken(ctx context.Context, token string) error {
 	enc, sig, ok := strings.Cut(token, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(h.mac("media", enc))) {
 		return errMediaToken
@@ -49,7 +49,7 @@ func (h *Handler) useMediaToken(ctx context.Context, token, provider string) err
 		return errMediaToken
 	}
 	parts := strings.Split(string(raw), ".")
-	if len(parts) != 3 || parts[1] != provider {
+	if len(parts) != 3 || parts[1] != h.provider.Name() {
 		return errMediaToken
 	}
 	exp, err := strconv.ParseInt(parts[2], 10, 64)

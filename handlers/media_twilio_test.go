@@ -211,12 +211,6 @@ func TestTwilioMediaUpgradeNeedsSignature(t *testing.T) {
 	}
 }
 
-func TestTwilioMediaOffWithoutTwilio(t *testing.T) {
-	t.Parallel()
-	app := newTestApp(t)
-	wantRefused(t, app.srv, "/media", signedStream(), http.StatusNotFound)
-}
-
 func TestTwilioMediaStreamNeedsToken(t *testing.T) {
 	t.Parallel()
 	app := newTwilioApp(t)

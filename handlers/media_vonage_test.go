@@ -17,7 +17,7 @@ import (
 
 func TestVonageSocketEcho(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
+	app := newVonageApp(t)
 	conn := openVonage(t, app.srv, app.h)
 	for range 50 {
 		echoOnce(t, conn)
@@ -52,14 +52,14 @@ func TestVonageSocketEcho(t *testing.T) {
 // the public host a proxy has rewritten) is not refused for it.
 func TestVonageSocketAnyOrigin(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
+	app := newVonageApp(t)
 	conn := mustDial(t, app.srv, vonagePath(app.h), http.Header{"Origin": {"https://support.example.com"}})
 	echoOnce(t, conn)
 }
 
 func TestVonageSocketOversizedFrame(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
+	app := newVonageApp(t)
 	conn := openVonage(t, app.srv, app.h)
 	echoOnce(t, conn)
 	write(t, conn, websocket.MessageBinary, make([]byte, 8<<10+1))
@@ -68,7 +68,7 @@ func TestVonageSocketOversizedFrame(t *testing.T) {
 
 func TestVonageSocketNeedsToken(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
+	app := newVonageApp(t)
 	used := handlers.NewMediaToken(app.h, "vonage")
 	conn := openVonageToken(t, app.srv, used)
 	echoOnce(t, conn)

@@ -21,7 +21,7 @@ func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
 			c.Header("Connection", "close")
-			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": msgTooLarge})
+			refuse(http.StatusRequestEntityTooLarge, msgTooLarge).writeJSON(c)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
@@ -73,7 +73,7 @@ func (h *Handler) recoverPanic(c *gin.Context) {
 			}
 			h.log.Error("panic", "path", c.Request.URL.Path, "value", v, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				h.failWith(c, http.StatusInternalServerError, msgInternal)
+				h.fail(c, refuse(http.StatusInternalServerError, msgInternal))
 			}
 		}
 	}()
@@ -83,13 +83,13 @@ func (h *Handler) recoverPanic(c *gin.Context) {
 // observe records request metrics by route pattern (never by raw path, so
 // ids do not explode the label set) and logs slow or failed requests.
 func (h *Handler) observe(c *gin.Context) {
-	start := time.Now()
+	start := h.now()
 	c.Next()
 	route := c.FullPath()
 	if route == "" {
 		route = "unmatched"
 	}
-	elapsed := time.Since(start)
+	elapsed := h.now().Sub(start)
 	status := c.Writer.Status()
 	method := metricMethod(c.Request.Method)
 	h.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ringdesk/ringdesk/voice"
 )
 
 // Routes returns the whole application: every route and its middleware on
@@ -39,26 +41,25 @@ func (h *Handler) Routes() (http.Handler, error) {
 	public.POST("/setup", h.createFirstAgent)
 	public.POST("/token", h.issueToken)
 
-	// Twilio webhooks: signed by Twilio, checked before anything else.
-	tw := r.Group("/call", h.twilioSigned)
-	tw.POST("/connect", h.connectCall)
-	tw.POST("/status", h.recordCallStatus)
-	tw.POST("/dial-result", h.dialResult)
-	tw.POST("/voicemail", h.saveVoicemail)
-
-	// Vonage webhooks: signed by Vonage when VONAGE_SIGNATURE_SECRET is set,
-	// checked before anything else.
-	vo := r.Group("/webhooks", h.vonageSigned)
-	vo.GET("/answer", h.answerCall)
-	vo.POST("/answer", h.answerCall)
-	vo.POST("/event", h.recordCallEvent)
-	vo.POST("/events", h.recordCallEvent)
-	vo.POST("/recording", h.saveRecording)
-
-	// Sound-check echo sockets: Twilio's signed Media Streams upgrade, and
-	// Vonage's upgrade carrying a one-time token.
-	r.GET("/media", h.twilioMedia)
-	r.GET("/socket", h.vonageSocket)
+	// The configured provider's webhooks, each checked against its
+	// signature before anything else, and its sound-check socket (which
+	// checks its own). The other provider's paths are not mounted.
+	if h.provider != nil {
+		for _, hook := range h.provider.Hooks() {
+			for _, method := range hook.Methods {
+				switch hook.Kind {
+				case voice.HookAnswer:
+					r.Handle(method, hook.Path, h.signedWebhook, h.answerCall)
+				case voice.HookEvent:
+					r.Handle(method, hook.Path, h.signedWebhook, h.callEvent)
+				case voice.HookRecording:
+					r.Handle(method, hook.Path, h.signedWebhook, h.saveRecording)
+				case voice.HookSoundCheck:
+					r.Handle(method, hook.Path, h.soundCheck)
+				}
+			}
+		}
+	}
 
 	// Agents only.
 	agent := r.Group("/", h.loadSession, h.requireAgent)

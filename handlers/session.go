@@ -114,7 +114,7 @@ func (h *Handler) requireAgent(c *gin.Context) {
 func (h *Handler) denyAnonymous(c *gin.Context) {
 	// An EventSource cannot follow a redirect to a page: it gets 401.
 	if wantsJSON(c) || strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "Please sign in."})
+		h.fail(c, refuse(http.StatusUnauthorized, "Please sign in.").inJSON())
 		return
 	}
 	target := "/login"

@@ -49,7 +49,7 @@ func (h *Handler) createFirstAgent(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.failWith(c, http.StatusNotFound, msgBadSetupLink)
+		h.fail(c, refuse(http.StatusNotFound, msgBadSetupLink))
 		return
 	}
 	a, err := h.agents.Create(c, in)
@@ -76,7 +76,7 @@ func (h *Handler) checkSetupToken(c *gin.Context, token string) bool {
 		return false
 	}
 	if !ok {
-		h.failWith(c, http.StatusNotFound, msgBadSetupLink)
+		h.fail(c, refuse(http.StatusNotFound, msgBadSetupLink))
 	}
 	return ok
 }

@@ -56,7 +56,7 @@ func (h *Handler) createTicket(c *gin.Context) {
 		}
 		if k := c.GetHeader("Idempotency-Key"); k != "" {
 			if !validKey(k) {
-				c.JSON(http.StatusUnprocessableEntity, gin.H{"errors": gin.H{"idempotencyKey": "Idempotency-Key must be 1 to 255 visible ASCII characters."}})
+				refuseFields(c, http.StatusUnprocessableEntity, map[string]string{"idempotencyKey": "Idempotency-Key must be 1 to 255 visible ASCII characters."})
 				return
 			}
 			key = "api:" + k
@@ -83,21 +83,21 @@ func (h *Handler) createTicket(c *gin.Context) {
 		var verr *models.ValidationError
 		errors.As(err, &verr)
 		if isJSON {
-			c.JSON(http.StatusUnprocessableEntity, gin.H{"errors": jsonFieldErrors(verr.Fields)})
+			refuseFields(c, http.StatusUnprocessableEntity, jsonFieldErrors(verr.Fields))
 			return
 		}
 		form.Errors = verr.Fields
-		h.render(c, http.StatusUnprocessableEntity, "home", viewData{Title: "Support", Form: form})
+		h.showTicketFormAgain(c, form, refuse(http.StatusUnprocessableEntity, ""))
 		return
 	}
 
 	if ok, retry, msg := h.allowTicket(c); !ok {
-		c.Header("Retry-After", retryAfter(retry))
+		limited := refuse(http.StatusTooManyRequests, msg).retryIn(retry)
 		if isJSON {
-			c.JSON(http.StatusTooManyRequests, gin.H{"error": msg})
+			h.fail(c, limited.inJSON())
 			return
 		}
-		h.render(c, http.StatusTooManyRequests, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msg}})
+		h.showTicketFormAgain(c, form, limited)
 		return
 	}
 
@@ -111,12 +111,11 @@ func (h *Handler) createTicket(c *gin.Context) {
 	}
 	switch {
 	case errors.Is(err, models.ErrConflict):
-		c.JSON(http.StatusConflict, gin.H{"errors": gin.H{"idempotencyKey": "This Idempotency-Key was already used for a different ticket."}})
+		refuseFields(c, http.StatusConflict, map[string]string{"idempotencyKey": "This Idempotency-Key was already used for a different ticket."})
 		return
 	case err != nil && !isJSON && models.IsUnavailable(err) && !clientGone(c):
 		h.log.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
-		c.Header("Retry-After", "30")
-		h.render(c, http.StatusServiceUnavailable, "home", viewData{Title: "Support", Form: form, Flash: &flash{Kind: "error", Message: msgUnavailable}})
+		h.showTicketFormAgain(c, form, refuse(http.StatusServiceUnavailable, msgUnavailable))
 		return
 	case err != nil:
 		h.fail(c, err)
@@ -140,6 +139,19 @@ func (h *Handler) createTicket(c *gin.Context) {
 	h.setCookie(c, ticketRefCookie, h.ticketRef(t.ID), ticketRefMaxAge)
 	h.setFlash(c, "success", "Thanks, "+t.Name+" — we've received your ticket #"+itoa(t.Number)+". An agent will call you at "+t.PhoneDisplay()+".")
 	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// showTicketFormAgain shows the ticket form again with what the customer
+// typed, refused with e: its status, its Retry-After, and its message
+// above the form; a refusal without one has its messages under the
+// fields (form.Errors).
+func (h *Handler) showTicketFormAgain(c *gin.Context, form ticketForm, e httpError) {
+	e.setRetryAfter(c)
+	data := viewData{Title: "Support", Form: form}
+	if e.msg != "" {
+		data.Flash = &flash{Kind: "error", Message: e.msg}
+	}
+	h.render(c, e.status, "home", data)
 }
 
 // allowTicket applies the limits on anonymous tickets: per address (an
@@ -203,10 +215,11 @@ func (h *Handler) showTicket(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	v := newTicketView(t, h.now(), h.voice != "")
+	now := h.now()
+	v := newTicketView(t, now, h.voice != "")
 	v.Calls = make([]callView, len(calls))
 	for i := range calls {
-		v.Calls[i] = newCallView(calls[i].Summary(), &calls[i])
+		v.Calls[i] = newCallView(calls[i].Summary(), &calls[i], now)
 	}
 	c.Header("Cache-Control", "no-store")
 	h.render(c, http.StatusOK, "ticket", viewData{Title: "Ticket #" + itoa(t.Number), Ticket: &v, LiveSince: since})
@@ -226,7 +239,7 @@ func (h *Handler) setTicketStatus(c *gin.Context) {
 	status, ok := models.ParseStatus(c.Request.PostForm.Get("status"))
 	if !ok {
 		if wantsJSON(c) {
-			c.JSON(http.StatusUnprocessableEntity, gin.H{"errors": gin.H{"status": "Status must be open or closed."}})
+			refuseFields(c, http.StatusUnprocessableEntity, map[string]string{"status": "Status must be open or closed."})
 			return
 		}
 		h.setFlash(c, "error", "Status must be open or closed.")

@@ -8,13 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ringdesk/ringdesk/models"
-)
-
-// The two browser identities. Only the agent's may reach phone numbers
-// and receive calls; every customer shares the customer identity.
-const (
-	identityAgent    = "support_agent"
-	identityCustomer = "customer"
+	"github.com/ringdesk/ringdesk/voice"
 )
 
 // agentTokenTTL caps the lifetime of an agent's voice token, whatever
@@ -23,29 +17,23 @@ const (
 // page asks for a new one before it expires; only a live session gets it.
 const agentTokenTTL = 15 * time.Minute
 
-// VoiceProvider mints browser voice tokens for one provider.
-type VoiceProvider interface {
-	Name() string
-	Token(identity string, incoming bool, ttl time.Duration, now time.Time) (token string, expires time.Time, err error)
-}
-
 // issueToken handles "POST /token": a voice token for this browser. A
 // signed-in agent (checked against the database, so a signed-out session
 // cannot mint one) gets the agent identity; anyone else is a customer.
 func (h *Handler) issueToken(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
-	if h.voiceProvider == nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "Calling is not configured on this server."})
+	if h.provider == nil {
+		h.fail(c, refuse(http.StatusServiceUnavailable, "Calling is not configured on this server.").inJSON())
 		return
 	}
-	identity, incoming, ttl := identityCustomer, false, h.cfg.TokenTTL
+	identity, incoming, ttl := voice.Customer, false, h.cfg.TokenTTL
 	key := "ip:" + addressKey(c.ClientIP())
 	if s := sessionFrom(c); s != nil {
 		id, _ := models.ParseID(s.Subject)
 		a, err := h.agents.Get(c, id)
 		switch {
 		case err == nil && a.SessionActive(s.ID):
-			identity, incoming, ttl = identityAgent, true, min(ttl, agentTokenTTL)
+			identity, incoming, ttl = voice.Agent, true, min(ttl, agentTokenTTL)
 			key = "agent:" + s.ID
 		case err != nil && !errors.Is(err, models.ErrNotFound):
 			h.fail(c, err)
@@ -53,11 +41,10 @@ func (h *Handler) issueToken(c *gin.Context) {
 		}
 	}
 	if ok, retry := h.limits.tokens.hit(key, h.now()); !ok {
-		c.Header("Retry-After", retryAfter(retry))
-		c.JSON(http.StatusTooManyRequests, gin.H{"error": "Too many call attempts; please wait a minute."})
+		h.fail(c, refuse(http.StatusTooManyRequests, "Too many call attempts; please wait a minute.").retryIn(retry).inJSON())
 		return
 	}
-	token, expires, err := h.voiceProvider.Token(identity, incoming, ttl, h.now())
+	token, expires, err := h.provider.Token(identity, incoming, ttl, h.now())
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -65,7 +52,7 @@ func (h *Handler) issueToken(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
 		"token":     token,
 		"identity":  identity,
-		"provider":  h.voiceProvider.Name(),
+		"provider":  h.provider.Name(),
 		"expiresAt": expires.UTC().Format(time.RFC3339),
 	})
 }

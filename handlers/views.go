@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/voice"
 )
 
 // viewData is what every page template receives. Page-specific fields are
@@ -133,20 +134,21 @@ var outcomes = map[models.CallStatus]string{
 	models.CallVoicemail: "Voicemail",
 }
 
-// newCallView describes a call; c adds the ticket page's details.
-func newCallView(s models.CallSummary, c *models.Call) callView {
+// newCallView describes a call as of now; c adds the ticket page's
+// details.
+func newCallView(s models.CallSummary, c *models.Call, now time.Time) callView {
 	v := callView{
 		Incoming:  s.Direction == models.CallInbound,
 		Direction: "Outgoing call",
 		Outcome:   outcomes[s.Status],
 		Answered:  s.Status == models.CallCompleted,
-		Started:   newTimeView(s.StartedAt, time.Now()),
+		Started:   newTimeView(s.StartedAt, now),
 	}
 	if v.Incoming {
 		v.Direction = "Incoming call"
 	}
 	if s.Duration > 0 {
-		v.Duration = formatDuration(s.Duration)
+		v.Duration = voice.FormatDuration(s.Duration)
 	}
 	if c != nil {
 		v.RecordingURL, v.HungUpBy = c.RecordingURL, c.HungUpBy
@@ -175,7 +177,7 @@ func newTicketView(t *models.Ticket, now time.Time, calling bool) ticketView {
 	}
 	v.Calls = make([]callView, len(calls))
 	for i, c := range calls {
-		v.Calls[i] = newCallView(c, nil)
+		v.Calls[i] = newCallView(c, nil, now)
 	}
 	return v
 }

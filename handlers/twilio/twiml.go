@@ -41,6 +41,26 @@ func (p *Provider) DialAgent(identity, action, statusCallback string, timeout in
 	})
 }
 
+// DialFallback says msg and rings number from the caller ID for timeout
+// seconds; then Twilio asks action what to do next, as after DialAgent.
+func (p *Provider) DialFallback(msg, number, action, statusCallback string, timeout int) []byte {
+	return render(
+		twiml.VoiceSay{Message: msg},
+		twiml.VoiceDial{
+			CallerId: p.cfg.CallerID,
+			Timeout:  strconv.Itoa(timeout),
+			Action:   action,
+			Method:   "POST",
+			InnerElements: []twiml.Element{twiml.VoiceNumber{
+				PhoneNumber:          number,
+				StatusCallback:       statusCallback,
+				StatusCallbackEvent:  statusEvents,
+				StatusCallbackMethod: "POST",
+			}},
+		},
+	)
+}
+
 // Voicemail says prompt and records a message of up to maxSeconds; the
 // recording is posted to action.
 func (p *Provider) Voicemail(prompt, action string, maxSeconds int) []byte {

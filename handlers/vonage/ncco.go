@@ -74,9 +74,10 @@ func (p *Provider) ConnectAgent(greeting, user string, timeout int, eventURL str
 }
 
 // FallbackTo tells the caller what happens and puts the call through to
-// FallbackNumber from VONAGE_NUMBER, synchronously again, so that a
-// fallback phone that does not answer still leads to voicemail.
-func (p *Provider) FallbackTo(say string, timeout int, eventURL string) []byte {
+// number (digits, or E.164 with +) from VONAGE_NUMBER, synchronously
+// again, so that a fallback phone that does not answer still leads to
+// voicemail.
+func (p *Provider) FallbackTo(say, number string, timeout int, eventURL string) []byte {
 	return render(
 		talk{Action: "talk", Text: say},
 		connect{
@@ -85,7 +86,7 @@ func (p *Provider) FallbackTo(say string, timeout int, eventURL string) []byte {
 			Timeout:   timeout,
 			EventType: "synchronous",
 			EventURL:  []string{eventURL},
-			Endpoint:  []endpoint{{Type: "phone", Number: p.cfg.FallbackNumber}},
+			Endpoint:  []endpoint{{Type: "phone", Number: strings.TrimPrefix(number, "+")}},
 		},
 	)
 }

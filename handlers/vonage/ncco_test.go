@@ -23,7 +23,7 @@ func TestNCCOBuilders(t *testing.T) {
 		{"connect_phone", p.ConnectPhone("+14155552671", event)},
 		{"connect_phone_escaped", p.ConnectPhone(`+1 555 <b>&"'`, event+`&x=<"'>`)},
 		{"connect_agent", p.ConnectAgent("Thank you for calling support. Transferring you now.", "support_agent", 30, inbound)},
-		{"fallback", p.FallbackTo("Please hold while we put you through to our support line.", 30, strings.Replace(inbound, "agents", "fallback", 1))},
+		{"fallback", p.FallbackTo("Please hold while we put you through to our support line.", p.Line().FallbackNumber, 30, strings.Replace(inbound, "agents", "fallback", 1))},
 		{"voicemail", p.Voicemail("Please leave a message after the tone.", "Thank you. Goodbye.", publicURL+"/webhooks/recording?dir=inbound&ticketId=0123456789abcdef01234567", 120)},
 		{"sound_check", p.SoundCheck("This is a sound check.", p.SocketURL("TOKEN.SIG"))},
 		{"sound_check_http", local.SoundCheck("This is a sound check.", local.SocketURL("TOKEN.SIG"))},
@@ -71,7 +71,7 @@ func TestCustomerNCCOsReachNoPhone(t *testing.T) {
 	if eps := agent.Endpoints(); len(eps) != 1 || eps[0]["type"] != "app" || eps[0]["user"] != "support_agent" {
 		t.Errorf("ConnectAgent endpoints %v, want only the app user support_agent", eps)
 	}
-	fb := vonagetest.MustParseNCCO(t, p.FallbackTo("Hold on", 30, publicURL+"/webhooks/event"))
+	fb := vonagetest.MustParseNCCO(t, p.FallbackTo("Hold on", p.Line().FallbackNumber, 30, publicURL+"/webhooks/event"))
 	if eps := fb.Endpoints(); len(eps) != 1 || eps[0]["number"] != vonagetest.FallbackNumber {
 		t.Errorf("FallbackTo endpoints %v, want only VONAGE_FALLBACK_NUMBER", eps)
 	}

@@ -85,7 +85,7 @@ func TestVerifySignedWebhooks(t *testing.T) {
 			if tt.auth != "" {
 				req.Header.Set("Authorization", tt.auth)
 			}
-			w, err := p.Verify(req, tt.body)
+			w, err := p.Verify(req, tt.body, time.Now())
 			switch {
 			case tt.ok && err != nil:
 				t.Errorf("Verify refused a genuine webhook: %v", err)
@@ -110,7 +110,7 @@ func TestVerifyWebhookLifetime(t *testing.T) {
 	c := vonagetest.Claims(body, now)
 	req, _ := http.NewRequest("POST", publicURL+"/webhooks/event", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+vonagetest.SignClaims(jwt.SigningMethodHS256, []byte(vonagetest.SignatureSecret), c))
-	w, err := p.Verify(req, body)
+	w, err := p.Verify(req, body, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestVerifyWithoutSecretRefuses(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", publicURL+"/webhooks/answer", nil)
 	req.Header.Set("Authorization", "Bearer "+vonagetest.SignWebhook(vonagetest.SignatureSecret, nil, time.Now()))
-	if _, err := p.Verify(req, nil); err == nil {
+	if _, err := p.Verify(req, nil, time.Now()); err == nil {
 		t.Error("Verify without a secret accepted a token")
 	}
 }

@@ -153,14 +153,6 @@ func (p *Provider) SocketURL(token string) string {
 	return u.String()
 }
 
-// Number is the Vonage number calls to phones come from, digits only; ""
-// when VONAGE_NUMBER is not set.
-func (p *Provider) Number() string { return p.cfg.Number }
-
-// FallbackNumber is the phone a customer's call goes on to when no agent
-// answers, digits only; "" when none is set.
-func (p *Provider) FallbackNumber() string { return p.cfg.FallbackNumber }
-
 // newUUID returns a random (version 4) UUID, the form Vonage's own tools
 // use for jti.
 func newUUID() string {

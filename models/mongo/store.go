@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -156,43 +155,25 @@ func (d *DB) createIndex(ctx context.Context, coll string, m mongo.IndexModel) e
 	return storeErr("create index on "+coll, err)
 }
 
-// RedactURI hides credentials so a URI can be logged or shown in an error.
-// It takes the URI apart by hand because url.Parse refuses some that the
-// driver accepts, such as a Unix socket path escaped into the host.
+// RedactURI shows only where a MongoDB URI points (scheme, hosts and
+// database), so it can be logged or shown in an error. User names and
+// passwords are left out, and so are the options: several carry secrets
+// (tlsCertificateKeyFilePassword, the AWS_SESSION_TOKEN in
+// authMechanismProperties) and a list of them would fall behind the
+// driver's. Everything up to the last "@" counts as credentials, so a
+// password whose "/" or "?" was not escaped stays hidden too. The URI is
+// taken apart by hand because url.Parse refuses some that the driver
+// accepts, such as a Unix socket path escaped into the host.
 func RedactURI(uri string) string {
-	base, query, hasQuery := strings.Cut(uri, "?")
-	scheme, rest, ok := strings.Cut(base, "://")
+	scheme, rest, ok := strings.Cut(uri, "://")
 	if !ok {
 		return "(unparsable URI)"
 	}
-	hosts, path, hasPath := strings.Cut(rest, "/")
-	if i := strings.LastIndex(hosts, "@"); i >= 0 {
-		hosts = "***@" + hosts[i+1:]
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
 	}
-	out := scheme + "://" + hosts
-	if hasPath {
-		out += "/" + path
-	}
-	if hasQuery {
-		out += "?" + redactQuery(query)
-	}
-	return out
-}
-
-// redactQuery hides the options that carry secrets too:
-// tlsCertificateKeyFilePassword, and the AWS_SESSION_TOKEN in
-// authMechanismProperties.
-func redactQuery(query string) string {
-	q, err := url.ParseQuery(query)
-	if err != nil {
-		return "***"
-	}
-	for k := range q {
-		if lk := strings.ToLower(k); strings.Contains(lk, "password") || lk == "authmechanismproperties" {
-			q.Set(k, "***")
-		}
-	}
-	return q.Encode()
+	where, _, _ := strings.Cut(rest, "?")
+	return scheme + "://" + where
 }
 
 // closeCursor releases a cursor or change stream on the server, within

@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/ringdesk/ringdesk/models"
+)
+
+// callRecorded updates the dashboards after a call event, logged here by
+// the calling domain or by another instance: the call's ticket card and,
+// for customers' calls, the "waiting" counter.
+func (h *Handler) callRecorded(ctx context.Context, call *models.Call) {
+	if call.Direction == models.CallInbound {
+		s := call.Summary()
+		waiting := s.Status == models.CallInitiated || s.Status == models.CallRinging
+		h.live.mu.Lock()
+		changed := h.live.waiting[call.SID] != waiting
+		if waiting {
+			h.live.waiting[call.SID] = true
+		} else {
+			delete(h.live.waiting, call.SID)
+		}
+		h.live.mu.Unlock()
+		if changed {
+			h.refreshCounters()
+		}
+	}
+	if call.TicketID != nil {
+		h.publishTicket(ctx, *call.TicketID)
+	}
+}

@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// setPresence handles "POST /presence": the dashboard says whether its
+// phone is registered, which makes its agent count as online.
+func (h *Handler) setPresence(c *gin.Context) {
+	var req struct {
+		Stream string `json:"stream"`
+		Ready  bool   `json:"ready"`
+	}
+	if err := decodeJSON(c, &req); err != nil || req.Stream == "" {
+		h.fail(c, refuse(http.StatusBadRequest, "Send {\"stream\": id, \"ready\": true|false}.").inJSON())
+		return
+	}
+	if !h.live.broker.setReady(req.Stream, currentAgent(c).ID.Hex(), req.Ready) {
+		h.fail(c, refuse(http.StatusNotFound, "No such event stream; reconnect first.").inJSON())
+		return
+	}
+	h.refreshCounters()
+	c.Status(http.StatusNoContent)
+}
+
+// callTaken handles "POST /calls/taken": an agent accepted an incoming
+// call, so the other dashboards stop ringing and say who took it. The id
+// is the one the browser SDK shows for the call; the server only relays it.
+func (h *Handler) callTaken(c *gin.Context) {
+	var req struct {
+		Call string `json:"call"`
+	}
+	if err := decodeJSON(c, &req); err != nil || req.Call == "" || len(req.Call) > 128 {
+		h.fail(c, refuse(http.StatusBadRequest, "Send {\"call\": id}.").inJSON())
+		return
+	}
+	agent := currentAgent(c)
+	h.live.broker.publish("taken", gin.H{"call": req.Call, "agent": agent.Name, "agentId": agent.ID.Hex()})
+	c.Status(http.StatusNoContent)
+}
