@@ -50,6 +50,7 @@ type testApp struct {
 	store  *models.Store
 	cfg    *config.Config
 	h      *handlers.Handler
+	router http.Handler // what srv serves; benchmarks call it directly
 	srv    *httptest.Server
 	logs   *syncBuffer
 	agents atomic.Int64 // numbers test agents' emails
@@ -74,7 +75,7 @@ func withStore(s *models.Store) appOption { return func(o *appOptions) { o.store
 func withRealRateLimits() appOption { return withEnv("RATE_LIMIT_SCALE", "") }
 
 // newTestApp starts an app on a fresh database.
-func newTestApp(t *testing.T, opts ...appOption) *testApp {
+func newTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	o := appOptions{env: map[string]string{
 		"SESSION_SECRET":   testSecret,
@@ -95,7 +96,11 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 		o.store = storetest.New(t)
 	}
 	logs := &syncBuffer{}
-	h, err := handlers.New(handlers.StoreDeps(cfg, o.store, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, bench := t.(*testing.B); bench {
+		log = slog.New(slog.DiscardHandler) // a benchmark's log would grow without bound
+	}
+	h, err := handlers.New(handlers.StoreDeps(cfg, o.store, log))
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
@@ -110,12 +115,12 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &testApp{store: o.store, cfg: cfg, h: h, srv: srv, logs: logs}
+	return &testApp{store: o.store, cfg: cfg, h: h, router: router, srv: srv, logs: logs}
 }
 
 // client returns a browser-like client: its own cookie jar, no redirects
 // followed, and every response checked by checkingTransport.
-func (a *testApp) client(t *testing.T) *http.Client {
+func (a *testApp) client(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -135,7 +140,7 @@ type response struct {
 }
 
 // doc parses the body as HTML.
-func (r *response) doc(t *testing.T) *html.Node {
+func (r *response) doc(t testing.TB) *html.Node {
 	t.Helper()
 	n, err := html.Parse(strings.NewReader(r.body))
 	if err != nil {
@@ -145,7 +150,7 @@ func (r *response) doc(t *testing.T) *html.Node {
 }
 
 // json decodes the body into v, failing the test if it is not JSON.
-func (r *response) json(t *testing.T, v any) {
+func (r *response) json(t testing.TB, v any) {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("Content-Type = %q, want application/json; body:\n%s", ct, r.body)
@@ -166,7 +171,7 @@ func (r *response) cookie(name string) *http.Cookie {
 }
 
 // wantStatus fails the test unless the status is want.
-func (r *response) wantStatus(t *testing.T, want int) {
+func (r *response) wantStatus(t testing.TB, want int) {
 	t.Helper()
 	if r.StatusCode != want {
 		t.Fatalf("%s %s: status = %d, want %d; body:\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, truncate(r.body, 2000))
@@ -174,7 +179,7 @@ func (r *response) wantStatus(t *testing.T, want int) {
 }
 
 // wantRedirect fails the test unless the answer is 303 to location.
-func (r *response) wantRedirect(t *testing.T, location string) {
+func (r *response) wantRedirect(t testing.TB, location string) {
 	t.Helper()
 	r.wantStatus(t, http.StatusSeeOther)
 	if got := r.Header.Get("Location"); got != location {
@@ -183,7 +188,7 @@ func (r *response) wantRedirect(t *testing.T, location string) {
 }
 
 // do sends req with c and reads the whole answer.
-func (a *testApp) do(t *testing.T, c *http.Client, req *http.Request) *response {
+func (a *testApp) do(t testing.TB, c *http.Client, req *http.Request) *response {
 	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
@@ -199,7 +204,7 @@ func (a *testApp) do(t *testing.T, c *http.Client, req *http.Request) *response 
 
 // roundTrip sends req without a client: no cookie jar and no parsing of
 // Location, so a test sees even a redirect target a client would reject.
-func (a *testApp) roundTrip(t *testing.T, req *http.Request) *response {
+func (a *testApp) roundTrip(t testing.TB, req *http.Request) *response {
 	t.Helper()
 	resp, err := checkingTransport{t: t, base: http.DefaultTransport}.RoundTrip(req)
 	if err != nil {
@@ -215,7 +220,7 @@ func (a *testApp) roundTrip(t *testing.T, req *http.Request) *response {
 
 // newRequest builds a request to the app; header is a list of name, value
 // pairs.
-func (a *testApp) newRequest(t *testing.T, method, path string, body io.Reader, header ...string) *http.Request {
+func (a *testApp) newRequest(t testing.TB, method, path string, body io.Reader, header ...string) *http.Request {
 	t.Helper()
 	if len(header)%2 != 0 {
 		t.Fatalf("newRequest: odd header list %q", header)
@@ -233,13 +238,13 @@ func (a *testApp) newRequest(t *testing.T, method, path string, body io.Reader, 
 }
 
 // get sends a GET request.
-func (a *testApp) get(t *testing.T, c *http.Client, path string, header ...string) *response {
+func (a *testApp) get(t testing.TB, c *http.Client, path string, header ...string) *response {
 	t.Helper()
 	return a.do(t, c, a.newRequest(t, http.MethodGet, path, nil, header...))
 }
 
 // postForm posts form as application/x-www-form-urlencoded.
-func (a *testApp) postForm(t *testing.T, c *http.Client, path string, form url.Values, header ...string) *response {
+func (a *testApp) postForm(t testing.TB, c *http.Client, path string, form url.Values, header ...string) *response {
 	t.Helper()
 	req := a.newRequest(t, http.MethodPost, path, strings.NewReader(form.Encode()), header...)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -247,7 +252,7 @@ func (a *testApp) postForm(t *testing.T, c *http.Client, path string, form url.V
 }
 
 // postJSON posts body (a string is sent as is, anything else is encoded).
-func (a *testApp) postJSON(t *testing.T, c *http.Client, path string, body any, header ...string) *response {
+func (a *testApp) postJSON(t testing.TB, c *http.Client, path string, body any, header ...string) *response {
 	t.Helper()
 	var b []byte
 	switch v := body.(type) {
@@ -265,7 +270,7 @@ func (a *testApp) postJSON(t *testing.T, c *http.Client, path string, body any, 
 }
 
 // newAgent stores an agent with testPassword and a unique email.
-func (a *testApp) newAgent(t *testing.T) *models.Agent {
+func (a *testApp) newAgent(t testing.TB) *models.Agent {
 	t.Helper()
 	n := a.agents.Add(1)
 	agent, err := a.store.Agents.Create(t.Context(), models.AgentInput{
@@ -280,7 +285,7 @@ func (a *testApp) newAgent(t *testing.T) *models.Agent {
 }
 
 // signIn creates an agent and signs c in as that agent.
-func (a *testApp) signIn(t *testing.T, c *http.Client) *models.Agent {
+func (a *testApp) signIn(t testing.TB, c *http.Client) *models.Agent {
 	t.Helper()
 	agent := a.newAgent(t)
 	a.postForm(t, c, "/login", url.Values{"email": {agent.Email}, "password": {testPassword}}).
@@ -289,7 +294,7 @@ func (a *testApp) signIn(t *testing.T, c *http.Client) *models.Agent {
 }
 
 // sessionCookie returns the session cookie c holds for the app, or "".
-func (a *testApp) sessionCookie(t *testing.T, c *http.Client) string {
+func (a *testApp) sessionCookie(t testing.TB, c *http.Client) string {
 	t.Helper()
 	u, _ := url.Parse(a.srv.URL)
 	for _, ck := range c.Jar.Cookies(u) {
@@ -301,12 +306,12 @@ func (a *testApp) sessionCookie(t *testing.T, c *http.Client) string {
 }
 
 // createTicket stores a ticket directly, bypassing HTTP.
-func (a *testApp) createTicket(t *testing.T, name, phone, description string) *models.Ticket {
+func (a *testApp) createTicket(t testing.TB, name, phone, description string) *models.Ticket {
 	t.Helper()
 	return storeTicket(t, a.store, name, phone, description)
 }
 
-func storeTicket(t *testing.T, s *models.Store, name, phone, description string) *models.Ticket {
+func storeTicket(t testing.TB, s *models.Store, name, phone, description string) *models.Ticket {
 	t.Helper()
 	tk, err := models.TicketInput{Name: name, PhoneNumber: phone, Description: description}.Validate("US")
 	if err != nil {
@@ -319,7 +324,7 @@ func storeTicket(t *testing.T, s *models.Store, name, phone, description string)
 }
 
 // allTickets lists every stored ticket, newest first.
-func allTickets(t *testing.T, s *models.Store) []models.Ticket {
+func allTickets(t testing.TB, s *models.Store) []models.Ticket {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), defaultStoreTimeout)
 	defer cancel()
@@ -340,7 +345,7 @@ var leaks = []string{
 // checkingTransport checks every response a test client receives: no
 // internal error text in any body, and security headers on every page.
 type checkingTransport struct {
-	t    *testing.T
+	t    testing.TB
 	base http.RoundTripper
 }
 

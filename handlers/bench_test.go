@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ringdesk/ringdesk/config"
-	"github.com/ringdesk/ringdesk/handlers"
 	"github.com/ringdesk/ringdesk/models"
 	"github.com/ringdesk/ringdesk/models/storetest"
 )
@@ -58,20 +55,7 @@ func BenchmarkDashboard(b *testing.B) {
 
 func benchRouter(b testing.TB, store *models.Store) http.Handler {
 	b.Helper()
-	cfg, err := config.Load(func(k string) string { return map[string]string{"RATE_LIMIT_SCALE": "10000"}[k] })
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.SessionSecret = []byte("bench-session-secret-0123456789abcdef")
-	h, err := handlers.New(handlers.StoreDeps(cfg, store, slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	router, err := h.Routes()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return router
+	return newTestApp(b, withStore(store), withEnv("RATE_LIMIT_SCALE", "10000")).router
 }
 
 func benchSignIn(b testing.TB, router http.Handler, store *models.Store) *http.Cookie {

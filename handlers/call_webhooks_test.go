@@ -29,7 +29,7 @@ func outboundLeg(parent, leg, status string, second, duration int) url.Values {
 	}.Params()
 }
 
-func storedCall(t *testing.T, app *testApp, sid string) *models.Call {
+func storedCall(t testing.TB, app *testApp, sid string) *models.Call {
 	t.Helper()
 	c, err := app.store.Calls.Get(t.Context(), sid)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestConnectCallResplitFrom(t *testing.T) {
 
 // signedAs returns Vonage's request with the given claims signed as its
 // token, whatever the body.
-func signedAs(t *testing.T, method, url string, body []byte, claims vonagetest.WebhookClaims) *http.Request {
+func signedAs(t testing.TB, method, url string, body []byte, claims vonagetest.WebhookClaims) *http.Request {
 	t.Helper()
 	req := vonagetest.NewRequest(t, "", method, url, body)
 	req.Header.Set("Authorization", "Bearer "+vonagetest.SignClaims(jwt.SigningMethodHS256, []byte(vonagetest.SignatureSecret), claims))
@@ -81,7 +81,7 @@ func TestVonageWebhookReplay(t *testing.T) {
 	}
 }
 
-func testVonageWebhookReplay(t *testing.T, app *testApp) {
+func testVonageWebhookReplay(t testing.TB, app *testApp) {
 	// A voicemail webhook's token, captured, and its query (which the
 	// signature does not cover) filled with a recording.
 	conv := vonagetest.NewConversation()

@@ -34,20 +34,20 @@ func withTwilio(publicURL string) appOption {
 	}
 }
 
-func newTwilioApp(t *testing.T, opts ...appOption) *testApp {
+func newTwilioApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	return newTestApp(t, append([]appOption{withTwilio(twilioPublicURL)}, opts...)...)
 }
 
 // twilioPost posts params to path as Twilio does: signed for PUBLIC_URL +
 // path, sent to the test server. No cookies: Twilio has none.
-func (a *testApp) twilioPost(t *testing.T, path string, params url.Values) *response {
+func (a *testApp) twilioPost(t testing.TB, path string, params url.Values) *response {
 	t.Helper()
 	return a.roundTrip(t, twiliotest.NewRequest(t, twiliotest.AuthToken, a.cfg.PublicURL.String(), a.srv.URL, path, params))
 }
 
 // twiml checks that r is a TwiML answer and parses it.
-func (r *response) twiml(t *testing.T) *twiliotest.Node {
+func (r *response) twiml(t testing.TB) *twiliotest.Node {
 	t.Helper()
 	r.wantStatus(t, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
@@ -58,7 +58,7 @@ func (r *response) twiml(t *testing.T) *twiliotest.Node {
 
 // golden compares TwiML with handlers/testdata/name.golden, with each
 // ticket id replaced by {ticketId}.
-func golden(t *testing.T, name string, got *twiliotest.Node, ticketIDs ...models.ID) {
+func golden(t testing.TB, name string, got *twiliotest.Node, ticketIDs ...models.ID) {
 	t.Helper()
 	for _, id := range ticketIDs {
 		got = got.Replace(id.Hex(), "{ticketId}")
@@ -68,7 +68,7 @@ func golden(t *testing.T, name string, got *twiliotest.Node, ticketIDs ...models
 
 // pathOf turns a callback URL from TwiML back into the path Twilio will
 // post to, checking that it points at PUBLIC_URL.
-func (a *testApp) pathOf(t *testing.T, callback string) string {
+func (a *testApp) pathOf(t testing.TB, callback string) string {
 	t.Helper()
 	p, ok := strings.CutPrefix(callback, a.cfg.PublicURL.String())
 	if !ok || !strings.HasPrefix(p, "/") {
@@ -79,7 +79,7 @@ func (a *testApp) pathOf(t *testing.T, callback string) string {
 
 // openTicketAsCustomer posts the home page's form in a fresh browser and
 // returns the ticket and the signed reference the browser keeps.
-func openTicketAsCustomer(t *testing.T, app *testApp, name string) (*models.Ticket, string) {
+func openTicketAsCustomer(t testing.TB, app *testApp, name string) (*models.Ticket, string) {
 	t.Helper()
 	resp := app.postForm(t, app.client(t), "/tickets", ticketForm(name, "+1 415 555 2671", "Please call me back."))
 	resp.wantRedirect(t, "/")
@@ -268,7 +268,7 @@ func with(v url.Values, k, val string) url.Values {
 }
 
 // countCalls counts the stored call logs; with sids, only those calls'.
-func countCalls(t *testing.T, s *models.Store, sids ...string) int {
+func countCalls(t testing.TB, s *models.Store, sids ...string) int {
 	t.Helper()
 	n := 0
 	for _, c := range storetest.Calls(t, s) {

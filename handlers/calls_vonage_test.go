@@ -24,7 +24,7 @@ const vonagePublicURL = "https://support.example.com"
 
 // withVonage configures the fake Vonage application, served at publicURL;
 // its private key is written to a temporary file.
-func withVonage(t *testing.T, publicURL string) appOption {
+func withVonage(t testing.TB, publicURL string) appOption {
 	env := vonagetest.Env(t, publicURL)
 	return func(o *appOptions) {
 		for k, v := range env {
@@ -33,25 +33,25 @@ func withVonage(t *testing.T, publicURL string) appOption {
 	}
 }
 
-func newVonageApp(t *testing.T, opts ...appOption) *testApp {
+func newVonageApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	return newTestApp(t, append([]appOption{withVonage(t, vonagePublicURL)}, opts...)...)
 }
 
 // vonagePost posts a JSON body to path as Vonage does, signed now.
-func (a *testApp) vonagePost(t *testing.T, path string, body []byte) *response {
+func (a *testApp) vonagePost(t testing.TB, path string, body []byte) *response {
 	t.Helper()
 	return a.roundTrip(t, vonagetest.NewRequest(t, a.cfg.Vonage.SignatureSecret, http.MethodPost, a.srv.URL+path, body))
 }
 
 // vonageGet sends a signed GET of path (with its query) as Vonage does.
-func (a *testApp) vonageGet(t *testing.T, path string) *response {
+func (a *testApp) vonageGet(t testing.TB, path string) *response {
 	t.Helper()
 	return a.roundTrip(t, vonagetest.NewRequest(t, a.cfg.Vonage.SignatureSecret, http.MethodGet, a.srv.URL+path, nil))
 }
 
 // ncco checks that r is an NCCO answer and parses it.
-func (r *response) ncco(t *testing.T) vonagetest.NCCO {
+func (r *response) ncco(t testing.TB) vonagetest.NCCO {
 	t.Helper()
 	r.wantStatus(t, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
@@ -62,7 +62,7 @@ func (r *response) ncco(t *testing.T) vonagetest.NCCO {
 
 // nccoGolden compares an NCCO with handlers/testdata/name.golden, with
 // each ticket id replaced by {ticketId}.
-func nccoGolden(t *testing.T, name string, got vonagetest.NCCO, ticketIDs ...models.ID) {
+func nccoGolden(t testing.TB, name string, got vonagetest.NCCO, ticketIDs ...models.ID) {
 	t.Helper()
 	for _, id := range ticketIDs {
 		got = got.Replace(id.Hex(), "{ticketId}")
@@ -72,7 +72,7 @@ func nccoGolden(t *testing.T, name string, got vonagetest.NCCO, ticketIDs ...mod
 
 // vonagePath turns a URL from an NCCO back into the path Vonage will call,
 // checking that it points at PUBLIC_URL.
-func (a *testApp) vonagePath(t *testing.T, n vonagetest.NCCO, key string) string {
+func (a *testApp) vonagePath(t testing.TB, n vonagetest.NCCO, key string) string {
 	t.Helper()
 	urls := n.Strings(key)
 	if len(urls) != 1 {
@@ -227,7 +227,7 @@ const vonageRecordingURL = "https://api-us.nexmo.com/v1/files/aaaaaaaa-bbbb-cccc
 
 // customerCall follows a customer's call as Vonage would: answer, then the
 // agents' leg reports status; it returns the answer to that event.
-func customerCall(t *testing.T, app *testApp, conv string, context map[string]string, status string) *response {
+func customerCall(t testing.TB, app *testApp, conv string, context map[string]string, status string) *response {
 	t.Helper()
 	connect := app.vonagePost(t, "/webhooks/answer", vonagetest.Answer{FromUser: "customer", ConversationUUID: conv, Context: context}.Body()).ncco(t)
 	event := app.vonagePath(t, connect, "eventUrl")

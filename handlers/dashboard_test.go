@@ -28,7 +28,7 @@ type shownTicket struct {
 }
 
 // dashboardTickets reads the tickets from a dashboard page in order.
-func dashboardTickets(t *testing.T, doc *html.Node) []shownTicket {
+func dashboardTickets(t testing.TB, doc *html.Node) []shownTicket {
 	t.Helper()
 	var out []shownTicket
 	for _, art := range findAll(doc, func(n *html.Node) bool { return n.Data == "article" && hasClass(n, "ticket") }) {

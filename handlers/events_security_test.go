@@ -19,7 +19,7 @@ import (
 
 // wantStreamEnds waits for s to end within d, failing if a ticket event
 // arrives first: what the stream must no longer carry is new tickets.
-func wantStreamEnds(t *testing.T, s *eventStream, d time.Duration) {
+func wantStreamEnds(t testing.TB, s *eventStream, d time.Duration) {
 	t.Helper()
 	deadline := time.After(d)
 	for {
@@ -126,7 +126,7 @@ func TestEventsEndWhenTheSessionIsRevokedElsewhere(t *testing.T) {
 
 // parseCookie reads a session cookie's claims (its signature is the
 // server's business).
-func parseCookie(t *testing.T, raw string) *jwt.RegisteredClaims {
+func parseCookie(t testing.TB, raw string) *jwt.RegisteredClaims {
 	t.Helper()
 	var claims jwt.RegisteredClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(raw, &claims); err != nil {

@@ -23,18 +23,18 @@ type eventStream struct {
 }
 
 // openEvents opens /events with c's cookies, optionally resuming after lastID.
-func (a *testApp) openEvents(t *testing.T, c *http.Client, lastID string) *eventStream {
+func (a *testApp) openEvents(t testing.TB, c *http.Client, lastID string) *eventStream {
 	t.Helper()
 	return a.openEventsWith(t, c, "/events", lastID)
 }
 
 // openEventsURL opens path (with its query) without Last-Event-ID.
-func (a *testApp) openEventsURL(t *testing.T, c *http.Client, path string) *eventStream {
+func (a *testApp) openEventsURL(t testing.TB, c *http.Client, path string) *eventStream {
 	t.Helper()
 	return a.openEventsWith(t, c, path, "")
 }
 
-func (a *testApp) openEventsWith(t *testing.T, c *http.Client, path, lastID string) *eventStream {
+func (a *testApp) openEventsWith(t testing.TB, c *http.Client, path, lastID string) *eventStream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.srv.URL+path, nil)

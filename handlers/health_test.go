@@ -72,7 +72,7 @@ func TestMetrics(t *testing.T) {
 }
 
 // parseMetrics reads Prometheus text into sample name{labels} -> value.
-func parseMetrics(t *testing.T, body string) map[string]float64 {
+func parseMetrics(t testing.TB, body string) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
 	sc := bufio.NewScanner(strings.NewReader(body))

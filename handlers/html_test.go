@@ -112,7 +112,7 @@ func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 // fieldValue is what a form control holds: an input's value attribute or
 // a textarea's text (the parser already drops the newline that may follow
 // <textarea>, as browsers do).
-func fieldValue(t *testing.T, doc *html.Node, name string) string {
+func fieldValue(t testing.TB, doc *html.Node, name string) string {
 	t.Helper()
 	n := find(doc, byName(name))
 	if n == nil {

@@ -12,7 +12,7 @@ import (
 
 // burst posts the forms to /login all at once and returns the statuses,
 // and the Retry-After of each 429 and 503.
-func burst(t *testing.T, app *testApp, forms []url.Values) (statuses map[int]int, retryAfter []string) {
+func burst(t testing.TB, app *testApp, forms []url.Values) (statuses map[int]int, retryAfter []string) {
 	t.Helper()
 	var (
 		mu    sync.Mutex

@@ -13,7 +13,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -27,7 +26,6 @@ import (
 
 	"github.com/ringdesk/ringdesk/handlers"
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
-	"github.com/ringdesk/ringdesk/models/storetest"
 )
 
 // framePeriod is the audio both providers send: one frame per 20 ms.
@@ -265,23 +263,17 @@ func TestVonageSocketsUnderLoad(t *testing.T) {
 // same messages. Each iteration is one 20 ms frame period; the figures
 // are p50-µs and p99-µs per frame, and lost frames (never echoed).
 func BenchmarkEchoLatency(b *testing.B) {
-	cfg := twilioBenchConfig(b)
-	h, err := handlers.New(handlers.StoreDeps(cfg, storetest.New(b), slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
+	// Each provider's socket exists only on an app configured for it.
+	vonage := newTestApp(b, withVonage(b, vonagePublicURL))
+	twilio := newTestApp(b, withTwilio(twilioPublicURL))
+	for _, a := range []*testApp{vonage, twilio} {
+		a.h.SetSocketLimits(10000, 15*time.Second, time.Hour)
 	}
-	h.SetSocketLimits(10000, 15*time.Second, time.Hour)
-	router, err := h.Routes()
-	if err != nil {
-		b.Fatal(err)
-	}
-	app := httptest.NewServer(router)
-	b.Cleanup(app.Close)
 	bare := httptest.NewServer(http.HandlerFunc(bareEcho))
 	b.Cleanup(bare.Close)
 
 	open := map[string]func(b *testing.B, n int) []*echoStream{
-		"vonage": func(b *testing.B, n int) []*echoStream { return openVonageStreams(b, app, h, n) },
+		"vonage": func(b *testing.B, n int) []*echoStream { return openVonageStreams(b, vonage.srv, vonage.h, n) },
 		"vonage-bare": func(b *testing.B, n int) []*echoStream {
 			streams := make([]*echoStream, n)
 			for i := range streams {
@@ -292,8 +284,8 @@ func BenchmarkEchoLatency(b *testing.B) {
 		"twilio": func(b *testing.B, n int) []*echoStream {
 			streams := make([]*echoStream, n)
 			for i := range streams {
-				s := newTwilioStream(mustDial(b, app, "/media", signedStream()))
-				s.start(b, map[string]string{"token": handlers.NewMediaToken(h, "twilio")})
+				s := newTwilioStream(mustDial(b, twilio.srv, "/media", signedStream()))
+				s.start(b, map[string]string{"token": handlers.NewMediaToken(twilio.h, "twilio")})
 				streams[i] = &echoStream{conn: s.conn, codec: twilioFrames{sid: s.sid}}
 			}
 			return streams

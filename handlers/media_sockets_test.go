@@ -58,7 +58,7 @@ func mustDial(t testing.TB, srv *httptest.Server, path string, header http.Heade
 
 // wantRefused fails the test unless the upgrade to path was answered with
 // status and no socket; the answer must not leak internal errors.
-func wantRefused(t *testing.T, srv *httptest.Server, path string, header http.Header, status int) {
+func wantRefused(t testing.TB, srv *httptest.Server, path string, header http.Header, status int) {
 	t.Helper()
 	conn, resp, err := dial(t, srv, path, header)
 	if err == nil {

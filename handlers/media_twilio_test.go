@@ -32,7 +32,7 @@ func signedStream() http.Header {
 
 // soundCheck places a sound-check call with params (a /call/connect body),
 // checks the TwiML against the golden file and returns the stream's token.
-func (a *testApp) soundCheck(t *testing.T, params url.Values) string {
+func (a *testApp) soundCheck(t testing.TB, params url.Values) string {
 	t.Helper()
 	params.Set("soundCheck", "1")
 	doc := a.twilioPost(t, "/call/connect", params).twiml(t)
@@ -124,7 +124,7 @@ func (s *twilioStream) wantEcho(t testing.TB, payload string) {
 }
 
 // openTwilioStream places a sound-check call and opens its stream.
-func openTwilioStream(t *testing.T, app *testApp) *websocket.Conn {
+func openTwilioStream(t testing.TB, app *testApp) *websocket.Conn {
 	t.Helper()
 	token := app.soundCheck(t, twiliotest.Connect("customer", twiliotest.NewSID("CA"), nil))
 	s := newTwilioStream(mustDial(t, app.srv, "/media", signedStream()))

@@ -104,7 +104,7 @@ func forge(token string) string {
 }
 
 // otherServerToken is a well-formed token signed with another secret.
-func otherServerToken(t *testing.T) string {
+func otherServerToken(t testing.TB) string {
 	t.Helper()
 	other := newTestApp(t, withEnv("SESSION_SECRET", "another-session-secret-0123456789abcdef"))
 	return handlers.NewMediaToken(other.h, "vonage")

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,8 +18,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.mongodb.org/mongo-driver/v2/event"
 
-	"github.com/ringdesk/ringdesk/config"
-	"github.com/ringdesk/ringdesk/handlers"
 	"github.com/ringdesk/ringdesk/handlers/vonagetest"
 	"github.com/ringdesk/ringdesk/models"
 	"github.com/ringdesk/ringdesk/models/mongo"
@@ -35,20 +32,12 @@ import (
 // before the loop, so a handler that re-read it per request would fail.
 func BenchmarkTokenVonage(b *testing.B) {
 	env := vonagetest.Env(b, vonagePublicURL)
-	env["SESSION_SECRET"] = "bench-session-secret-0123456789abcdef"
-	env["RATE_LIMIT_SCALE"] = "10000"
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		b.Fatal(err)
+	opts := []appOption{withEnv("RATE_LIMIT_SCALE", "10000")}
+	for k, v := range env {
+		opts = append(opts, withEnv(k, v))
 	}
-	h, err := handlers.New(handlers.StoreDeps(cfg, storetest.New(b), slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	router, err := h.Routes()
-	if err != nil {
-		b.Fatal(err)
-	}
+	app := newTestApp(b, opts...)
+	router, cfg := app.router, app.cfg
 	if err := os.Remove(env["VONAGE_PRIVATE_KEY"]); err != nil {
 		b.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // counts as a slash, and two or more slashes start a host. net/url alone
 // does none of that, which is how "/\evil.example" passed for a local
 // path.
-func browserResolve(t *testing.T, base *url.URL, location string) *url.URL {
+func browserResolve(t testing.TB, base *url.URL, location string) *url.URL {
 	t.Helper()
 	loc := strings.TrimFunc(location, func(r rune) bool { return r <= ' ' })
 	loc = strings.NewReplacer("\t", "", "\n", "", "\r", "", `\`, "/").Replace(loc)

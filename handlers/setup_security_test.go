@@ -11,14 +11,14 @@ import (
 )
 
 // postSetup tries to create an agent with the set-up link.
-func postSetup(t *testing.T, app *testApp, token, email string) *response {
+func postSetup(t testing.TB, app *testApp, token, email string) *response {
 	t.Helper()
 	form := url.Values{"token": {token}, "email": {email}, "name": {"Mallory"}, "password": {testPassword}}
 	return app.postForm(t, app.client(t), "/setup", form)
 }
 
 // wantNoAgent fails if email can sign in.
-func wantNoAgent(t *testing.T, app *testApp, email string) {
+func wantNoAgent(t testing.TB, app *testApp, email string) {
 	t.Helper()
 	if _, err := app.store.Agents.Authenticate(t.Context(), email, testPassword); err == nil {
 		t.Errorf("the set-up link created agent %s", email)

@@ -9,7 +9,7 @@ import (
 
 // behindProxy starts an app whose clients arrive through a trusted proxy
 // on loopback, so X-Forwarded-For chooses each request's address.
-func behindProxy(t *testing.T, opts ...appOption) *testApp {
+func behindProxy(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	return newTestApp(t, append([]appOption{withRealRateLimits(), withEnv("TRUSTED_PROXIES", "127.0.0.1")}, opts...)...)
 }

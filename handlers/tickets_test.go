@@ -17,7 +17,7 @@ import (
 )
 
 // formNonce loads the home page with c and returns the form's one-time nonce.
-func formNonce(t *testing.T, app *testApp, c *http.Client) string {
+func formNonce(t testing.TB, app *testApp, c *http.Client) string {
 	t.Helper()
 	resp := app.get(t, c, "/")
 	resp.wantStatus(t, http.StatusOK)
@@ -370,7 +370,7 @@ func TestCreateTicketRateLimit(t *testing.T) {
 }
 
 // wantRetryAfter checks for a Retry-After of a positive number of seconds.
-func wantRetryAfter(t *testing.T, resp *response) {
+func wantRetryAfter(t testing.TB, resp *response) {
 	t.Helper()
 	ra := resp.Header.Get("Retry-After")
 	if n, err := strconv.Atoi(ra); err != nil || n <= 0 {
@@ -379,7 +379,7 @@ func wantRetryAfter(t *testing.T, resp *response) {
 }
 
 // findTicket returns the stored ticket with that hex id, or nil.
-func findTicket(t *testing.T, s *models.Store, id string) *models.Ticket {
+func findTicket(t testing.TB, s *models.Store, id string) *models.Ticket {
 	t.Helper()
 	for _, tk := range allTickets(t, s) {
 		if tk.ID.Hex() == id {

@@ -22,7 +22,7 @@ type tokenAnswer struct {
 
 // postToken asks for a token as the page's script does: a same-origin
 // fetch with an empty body.
-func (a *testApp) postToken(t *testing.T, c *http.Client, header ...string) *response {
+func (a *testApp) postToken(t testing.TB, c *http.Client, header ...string) *response {
 	t.Helper()
 	req := a.newRequest(t, http.MethodPost, "/token", nil, header...)
 	return a.do(t, c, req)
@@ -30,7 +30,7 @@ func (a *testApp) postToken(t *testing.T, c *http.Client, header ...string) *res
 
 // checkToken decodes a token answer and its JWT, checks what every token
 // must carry, and returns the decoded token.
-func checkToken(t *testing.T, resp *response, identity string, ttl time.Duration) *twiliotest.AccessToken {
+func checkToken(t testing.TB, resp *response, identity string, ttl time.Duration) *twiliotest.AccessToken {
 	t.Helper()
 	resp.wantStatus(t, http.StatusOK)
 	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {

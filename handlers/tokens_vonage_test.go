@@ -15,7 +15,7 @@ import (
 // checkVonageToken decodes a token answer and its JWT (with the
 // application's public key, RS256 only), checks what every Vonage token
 // must carry, and returns the decoded token.
-func checkVonageToken(t *testing.T, resp *response, identity string, ttl time.Duration) *vonagetest.Token {
+func checkVonageToken(t testing.TB, resp *response, identity string, ttl time.Duration) *vonagetest.Token {
 	t.Helper()
 	resp.wantStatus(t, http.StatusOK)
 	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {

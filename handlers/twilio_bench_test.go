@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,10 +10,8 @@ import (
 	"time"
 
 	"github.com/ringdesk/ringdesk/config"
-	"github.com/ringdesk/ringdesk/handlers"
 	"github.com/ringdesk/ringdesk/handlers/twilio"
 	"github.com/ringdesk/ringdesk/handlers/twiliotest"
-	"github.com/ringdesk/ringdesk/models/storetest"
 )
 
 // twilioBenchConfig is the Twilio test account at twilioPublicURL.
@@ -32,16 +29,7 @@ func twilioBenchConfig(b *testing.B) *config.Config {
 
 func twilioBenchRouter(b *testing.B) http.Handler {
 	b.Helper()
-	cfg := twilioBenchConfig(b)
-	h, err := handlers.New(handlers.StoreDeps(cfg, storetest.New(b), slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	router, err := h.Routes()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return router
+	return newTestApp(b, withTwilio(twilioPublicURL), withEnv("RATE_LIMIT_SCALE", "10000")).router
 }
 
 // BenchmarkConnectCall measures Twilio's voice webhook through the whole

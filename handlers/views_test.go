@@ -178,7 +178,7 @@ func TestHomeCallCard(t *testing.T) {
 	}
 }
 
-func homePage(t *testing.T, app *testApp) *html.Node {
+func homePage(t testing.TB, app *testApp) *html.Node {
 	t.Helper()
 	return app.get(t, app.client(t), "/").doc(t)
 }
