@@ -184,7 +184,7 @@ func run(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
 		if chromedp.Run(shotCtx, chromedp.FullScreenshot(&png, 80)) == nil {
 			dir := "../screenshots-failed"
 			_ = os.MkdirAll(dir, 0o755)
-			name := dir + "/" + t.Name() + ".png"
+			name := dir + "/" + strings.ReplaceAll(t.Name(), "/", "_") + ".png" // subtests' names hold a slash
 			_ = os.WriteFile(name, png, 0o644)
 			t.Logf("screenshot saved to %s", name)
 		}

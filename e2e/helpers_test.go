@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,14 +13,11 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
-
-	"github.com/ringdesk/ringdesk/handlers/twiliotest"
-	"github.com/ringdesk/ringdesk/handlers/vonagetest"
 )
 
-// Helpers shared by the journeys (journeys_test.go, journeys_vonage_test.go)
-// and the screenshots: a second browser for the customer, the live
-// dashboard, and the providers' side of the webhooks.
+// Helpers shared by the journeys (journeys_test.go) and the screenshots: a
+// second browser for the customer, the live dashboard, and HTTP to the app.
+// The providers' side of the webhooks is in providers_test.go.
 
 // customerTab opens a window in a new browser context of the same
 // Chromium: its own cookies, so the customer is never the signed-in agent.
@@ -109,41 +105,6 @@ func submitTicket(t *testing.T, ctx context.Context, name, phone, description st
 		chromedp.Click(`form[action="/tickets"] button[type=submit]`),
 		pageWith(`.flash-success`),
 	)
-}
-
-// ---- Playing Twilio ---------------------------------------------------------
-
-// twilioPost posts params to path (query included) on a, signed as Twilio
-// signs for PUBLIC_URL + path, and returns the answer's status and body.
-func twilioPost(t *testing.T, a *app, path string, params url.Values) (int, []byte) {
-	t.Helper()
-	req := twiliotest.NewRequest(t, twilioEnv["TWILIO_AUTH_TOKEN"], a.URL, a.URL, path, params)
-	return send(t, req)
-}
-
-// twilioStatus posts one status callback to path and wants it accepted.
-func twilioStatus(t *testing.T, a *app, path string, cb twiliotest.StatusCallback) {
-	t.Helper()
-	if code, body := twilioPost(t, a, path, cb.Params()); code != http.StatusNoContent {
-		t.Fatalf("status callback %s: %d %s", cb.CallStatus, code, body)
-	}
-}
-
-// ---- Playing Vonage ---------------------------------------------------------
-
-// vonagePost posts a JSON body to path on a, signed as Vonage signs
-// webhooks with vonagetest's signature secret.
-func vonagePost(t *testing.T, a *app, path string, body []byte) (int, []byte) {
-	t.Helper()
-	return send(t, vonagetest.NewRequest(t, vonagetest.SignatureSecret, http.MethodPost, a.URL+path, body))
-}
-
-// vonageEvent posts one call event to path and wants it accepted.
-func vonageEvent(t *testing.T, a *app, path string, ev vonagetest.Event) {
-	t.Helper()
-	if code, body := vonagePost(t, a, path, ev.Body()); code != http.StatusNoContent {
-		t.Fatalf("event %s: %d %s", ev.Status, code, body)
-	}
 }
 
 // ---- HTTP -------------------------------------------------------------------

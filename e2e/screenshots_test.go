@@ -22,7 +22,7 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("set RINGDESK_SCREENSHOTS=dir to refresh README's screenshots")
 	}
 	// Calling is on, with the Twilio SDK's test double in the page
-	// (softphone_test.go), so the softphone can be pictured mid-call.
+	// (providers_test.go), so the softphone can be pictured mid-call.
 	a := startApp(t, twilioEnv, withPublicURL())
 	seedTickets(t, a.Store)
 	ticket := newestTicket(t, a.Store)

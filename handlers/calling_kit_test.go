@@ -59,6 +59,10 @@ type callingKit struct {
 	answer func(t *testing.T, app *testApp, caller string, req callRequest) []*response
 	// read checks that r is the provider's call-control answer and reads it.
 	read func(t *testing.T, app *testApp, r *response) heard
+	// token checks an answer of POST /token for identity, living ttl
+	// (everything a token of the provider must carry), and reports
+	// whether the token receives calls.
+	token func(t testing.TB, resp *response, identity string, ttl time.Duration) (receivesCalls bool)
 	// hooks are the provider's addresses, as "METHOD /path", each
 	// reached in a test with a signed request (see hook).
 	hooks []string
@@ -111,6 +115,10 @@ var twilioKit = callingKit{
 			params = twiliotest.Connect(caller, sid, extra)
 		}
 		return []*response{app.twilioPost(t, "/call/connect", params)}
+	},
+	token: func(t testing.TB, resp *response, identity string, ttl time.Duration) bool {
+		in := checkToken(t, resp, identity, ttl).Claims.Grants.Voice.Incoming
+		return in != nil && in.Allow
 	},
 	hooks: []string{"POST /call/connect", "POST /call/status", "POST /call/dial-result", "POST /call/voicemail", "GET /media"},
 	hook: func(t *testing.T, app *testApp, hook string) *response {
@@ -208,6 +216,12 @@ var vonageKit = callingKit{
 			app.vonagePost(t, "/webhooks/answer", a.Body()),
 			app.vonageGet(t, "/webhooks/answer?"+a.Query().Encode()),
 		}
+	},
+	token: func(t testing.TB, resp *response, identity string, ttl time.Duration) bool {
+		// Vonage tokens have no incoming switch: an agent's carries the
+		// Client SDK's full set of paths, users among them.
+		_, agent := checkVonageToken(t, resp, identity, ttl).Claims.ACL.Paths["/*/users/**"]
+		return agent
 	},
 	hooks: []string{"GET /webhooks/answer", "POST /webhooks/answer", "POST /webhooks/event", "POST /webhooks/events", "POST /webhooks/recording", "GET /socket"},
 	hook: func(t *testing.T, app *testApp, hook string) *response {

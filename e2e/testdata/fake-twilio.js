@@ -4,8 +4,13 @@
 // window.__fake, and tests drive SDK events from Go:
 //
 //   window.__fake.lastCall.emit("ringing")         outgoing call progress
+//   window.__fake.call(id).emit("accept")          the call with that id
 //   window.__fake.ring({ticketId: "..."})          an incoming call
+//   window.__fake.ring({}, "CA...")                ...with that CallSid
 //   window.__fake.device.emit("tokenWillExpire")   device events
+//
+// Every call has an id: an incoming call's CallSid, or "OUT-n" for the
+// n-th call the page placed (the SDK gives those a CallSid only later).
 (() => {
   if (window.__fake) return; // installed twice in one tab: keep the first
   class Emitter {
@@ -49,13 +54,15 @@
     connects: [], // params of every device.connect
     calls: [],
     lastCall: null,
+    placed: 0,
     tokenFetches: 0,
   };
 
   // Call states follow the SDK: pending -> connecting/ringing -> open -> closed.
   class FakeCall extends Emitter {
-    constructor(parameters, customParameters) {
+    constructor(id, parameters, customParameters) {
       super();
+      this.id = id;
       this.parameters = parameters;
       this.customParameters = new Map(Object.entries(customParameters || {}));
       this._status = "pending";
@@ -166,7 +173,7 @@
     }
     async connect(options = {}) {
       fake.connects.push(JSON.parse(JSON.stringify((options && options.params) || {})));
-      const call = new FakeCall({}, options.params);
+      const call = new FakeCall(`OUT-${++fake.placed}`, {}, options.params);
       fake.calls.push(call);
       fake.lastCall = call;
       return call;
@@ -177,13 +184,15 @@
   }
 
   // An incoming call from the website, as Twilio delivers it to the agent.
-  fake.ring = (customParameters) => {
-    const call = new FakeCall({ From: "client:customer", CallSid: `CA${String(fake.calls.length).padStart(32, "0")}` }, customParameters);
+  fake.ring = (customParameters, callSid = `CA${String(fake.calls.length).padStart(32, "0")}`) => {
+    const call = new FakeCall(callSid, { From: "client:customer", CallSid: callSid }, customParameters);
     fake.calls.push(call);
     fake.lastCall = call;
     fake.device.emit("incoming", call);
     return true;
   };
+
+  fake.call = (id) => fake.calls.find((call) => call.id === id);
 
   // Count the page's token requests.
   const realFetch = window.fetch.bind(window);

@@ -32,6 +32,7 @@
     hangups: [],
     mutes: [],
     unmutes: [],
+    muting: [], // "mute <callId>" and "unmute <callId>", in order
     dtmf: [], // [callId, digits]
     sinkIds: [], // speakers chosen for the call audio
     micRequests: 0,
@@ -154,11 +155,13 @@
 
     mute(callId) {
       fake.mutes.push(callId);
+      fake.muting.push(`mute ${callId}`);
       return Promise.resolve();
     }
 
     unmute(callId) {
       fake.unmutes.push(callId);
+      fake.muting.push(`unmute ${callId}`);
       return Promise.resolve();
     }
 

@@ -6,7 +6,7 @@
 // (views/layout.html, "softphone"); this fills it in with textContent only.
 
 import { live } from "./live.js";
-import { CallTimer, GIVE_UP, VoiceLine, asVoiceError } from "./voice.js";
+import { CallTracker, VoiceLine, asVoiceError } from "./voice.js";
 
 const DEVICE_TEXT = {
   connecting: "Connecting to the phone service…",
@@ -58,11 +58,16 @@ export function startAgentPhone(doc, root) {
 
   const line = new VoiceLine(doc, { incoming: true });
   let ringing = null; // the incoming call waiting for Accept/Reject
-  let current = null; // {call, timer, accepted, error, done, returnFocus}
   let missed = null; // {callId, at, time}: the last call that rang out here
+  // The call in the panel; its entry's returnFocus is where focus goes when it ends.
+  const calls = new CallTracker(line, {
+    show: setState,
+    ended,
+    accepted: () => fillAudioDevices(), // labels appear once the microphone is allowed
+  });
 
   // The live dashboard (live.js) reloads the page only while this is false.
-  const busyChanged = () => live.setBusy(!!(current || ringing));
+  const busyChanged = () => live.setBusy(!!(calls.current || ringing));
 
   // ---- Device status --------------------------------------------------------
 
@@ -85,7 +90,7 @@ export function startAgentPhone(doc, root) {
   // ---- Incoming calls -------------------------------------------------------
 
   line.on("incoming", (call) => {
-    if (current || ringing) {
+    if (calls.current || ringing) {
       call.reject(); // the SDK already ignores calls while busy; be sure
       return;
     }
@@ -171,7 +176,7 @@ export function startAgentPhone(doc, root) {
 
   doc.addEventListener("click", async (event) => {
     const button = event.target instanceof Element ? event.target.closest(".call-customer") : null;
-    if (!button || button.disabled || current) return;
+    if (!button || button.disabled || calls.current) return;
     const d = button.dataset;
     const entry = show({
       who: d.ticketName || "Customer",
@@ -185,35 +190,22 @@ export function startAgentPhone(doc, root) {
     try {
       call = await line.call({ ticketId: d.ticketId, phoneNumber: d.phone });
     } catch (err) {
-      finish(entry, asVoiceError(err));
+      calls.finish(entry, asVoiceError(err));
       return;
     }
-    if (current !== entry) {
+    if (calls.current !== entry) {
       call.hangUp(); // hung up before the call was placed
       return;
     }
-    attach(entry, call);
-  });
-
-  // The device cannot reach the service while a call is being set up.
-  line.on("error", (error) => {
-    const entry = current;
-    if (!entry || entry.accepted || !GIVE_UP.has(error.kind)) return;
-    entry.error = error;
-    entry.call?.hangUp();
-    finish(entry);
+    calls.attach(entry, call);
   });
 
   // ---- The in-call panel ----------------------------------------------------
 
   // Shows the panel for a new call and returns its entry.
   function show({ who, number, ticketId, ticketNumber, state, returnFocus = null }) {
-    const entry = { call: null, timer: null, accepted: false, reconnecting: false, error: null, done: false, returnFocus };
-    current = entry;
+    const entry = calls.open("In call", { returnFocus });
     busyChanged();
-    entry.timer = new CallTimer((t) => {
-      if (current === entry && !entry.reconnecting) setState("in-call", "In call", t);
-    });
     ui.who.textContent = who;
     ui.number.textContent = number || "";
     ui.number.hidden = !number;
@@ -232,51 +224,14 @@ export function startAgentPhone(doc, root) {
   }
 
   function begin(call, details) {
-    attach(show(details), call);
+    calls.attach(show(details), call);
   }
 
-  function attach(entry, call) {
-    entry.call = call;
-    call.on("ringing", () => {
-      if (current === entry && !entry.accepted) setState("ringing", "Ringing…");
-    });
-    call.on("accept", () => {
-      entry.accepted = true;
-      entry.timer.start();
-      fillAudioDevices(); // labels appear once the microphone is allowed
-    });
-    call.on("reconnecting", () => {
-      entry.reconnecting = true;
-      if (current === entry) setState("connecting", "Reconnecting…");
-    });
-    call.on("reconnected", () => {
-      entry.reconnecting = false;
-      if (current === entry && entry.accepted) setState("in-call", "In call", entry.timer.text());
-    });
-    call.on("error", (error) => {
-      entry.error = error;
-      if (call.isClosed()) finish(entry);
-      else if (current === entry) setState("error", error.message);
-    });
-    call.on("end", () => finish(entry));
-  }
-
-  let last = null; // the ended call the panel still shows
-
-  function finish(entry, error = entry.error) {
-    if (entry.done) {
-      // The SDK may report why a call failed just after it hung up.
-      if (error && last === entry && !current) setState("error", error.message);
-      return;
-    }
-    entry.done = true;
-    last = entry;
-    const duration = entry.timer.stop();
-    if (current === entry) current = null;
+  // The call is over: the panel keeps its outcome until dismissed.
+  function ended(entry, state, text) {
     busyChanged();
     const focusInPanel = ui.panel.contains(doc.activeElement);
-    if (error) setState("error", error.message);
-    else setState("ended", entry.accepted && duration ? `Call ended (${duration})` : "Call ended");
+    setState(state, text);
     ui.controls.hidden = true;
     ui.audio.hidden = true;
     openKeypad(false);
@@ -294,16 +249,16 @@ export function startAgentPhone(doc, root) {
   }
 
   ui.hangUp.addEventListener("click", () => {
-    const entry = current;
+    const entry = calls.current;
     if (!entry) return;
     if (entry.call) entry.call.hangUp();
-    else finish(entry); // still connecting to the service: just stop
+    else calls.finish(entry); // still connecting to the service: just stop
   });
 
   ui.dismiss.addEventListener("click", () => {
-    if (current) return;
+    if (calls.current) return;
     ui.panel.hidden = true;
-    last = null;
+    calls.last = null;
   });
 
   // ---- Mute and keypad ------------------------------------------------------
@@ -314,7 +269,7 @@ export function startAgentPhone(doc, root) {
   }
 
   ui.mute.addEventListener("click", () => {
-    const call = current?.call;
+    const call = calls.current?.call;
     if (!call) return;
     const muted = ui.mute.getAttribute("aria-pressed") !== "true";
     call.mute(muted);
@@ -331,7 +286,7 @@ export function startAgentPhone(doc, root) {
   });
 
   function sendDigit(digit) {
-    const call = current?.call;
+    const call = calls.current?.call;
     if (!call || !KEYPAD_KEYS.test(digit)) return;
     call.sendDigits(digit);
     ui.keypadDisplay.textContent = (ui.keypadDisplay.textContent + digit).slice(-24);
@@ -383,7 +338,7 @@ export function startAgentPhone(doc, root) {
   // A card that arrived over the live stream during a call: its button
   // waits for the call to end like the others.
   live.on("card", (card) => {
-    if (current) setCallButtons(true, card);
+    if (calls.current) setCallButtons(true, card);
   });
 
   // ---- Helpers --------------------------------------------------------------

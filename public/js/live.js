@@ -16,7 +16,7 @@
 // answered), and the "taken" and "card" events it emits.
 
 import { showTimes } from "./times.js";
-import { Emitter } from "./voice.js";
+import { Emitter } from "./voice-core.js";
 
 /** The page's link to the live stream; see the top of this file. */
 class Live extends Emitter {

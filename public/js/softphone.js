@@ -4,7 +4,7 @@
 // voice.js, never to an SDK directly.
 
 import { startAgentPhone } from "./agent-phone.js";
-import { CallTimer, GIVE_UP, VoiceLine, asVoiceError } from "./voice.js";
+import { CallTracker, VoiceLine, asVoiceError } from "./voice.js";
 
 export function startSoftphone(doc) {
   const card = doc.querySelector(".call-card");
@@ -25,7 +25,6 @@ function startCustomerPhone(doc, card) {
   const timerText = status.querySelector(".call-timer");
 
   const line = new VoiceLine(doc, { incoming: false });
-  let current = null; // {call, kind, error, timer, accepted}
 
   const show = (state, text, timer = "") => {
     status.dataset.state = state;
@@ -52,78 +51,34 @@ function startCustomerPhone(doc, card) {
     }
   };
 
+  const calls = new CallTracker(line, {
+    show,
+    ended(entry, state, text) {
+      setBusy(false);
+      show(state, text);
+    },
+  });
+
   const talkingLabel = (kind) => (kind === "test" ? "Audio test — you should hear yourself" : "In call");
 
   async function start(kind, params) {
-    if (current) return;
-    const entry = { call: null, kind, error: null, timer: null, accepted: false, reconnecting: false, done: false };
-    current = entry;
+    if (calls.current) return;
+    const entry = calls.open(talkingLabel(kind));
     setBusy(true);
     show("connecting", "Connecting…");
     let call;
     try {
       call = await line.call(params);
     } catch (err) {
-      finish(entry, asVoiceError(err));
+      calls.finish(entry, asVoiceError(err));
       return;
     }
-    if (current !== entry) {
+    if (calls.current !== entry) {
       call.hangUp(); // hung up while connecting
       return;
     }
-    entry.call = call;
-    entry.timer = new CallTimer((t) => {
-      if (current === entry && !entry.reconnecting) show("in-call", talkingLabel(kind), t);
-    });
-    call.on("ringing", () => {
-      if (current === entry && !entry.accepted) show("ringing", "Ringing…");
-    });
-    call.on("accept", () => {
-      entry.accepted = true;
-      entry.timer.start();
-    });
-    call.on("reconnecting", () => {
-      entry.reconnecting = true;
-      if (current === entry) show("connecting", "Reconnecting…");
-    });
-    call.on("reconnected", () => {
-      entry.reconnecting = false;
-      if (current === entry && entry.accepted) show("in-call", talkingLabel(kind), entry.timer.text());
-    });
-    call.on("error", (error) => {
-      entry.error = error;
-      if (call.isClosed()) finish(entry);
-      else if (current === entry) show("error", error.message);
-    });
-    call.on("end", () => finish(entry));
+    calls.attach(entry, call);
   }
-
-  let last = null; // the call whose outcome the status line shows
-
-  function finish(entry, error = entry.error) {
-    if (entry.done) {
-      // The SDK may report why a call failed just after it hung up.
-      if (error && last === entry && !current) show("error", error.message);
-      return;
-    }
-    entry.done = true;
-    last = entry;
-    const duration = entry.timer?.stop() ?? "";
-    if (current === entry) current = null;
-    setBusy(false);
-    if (error) show("error", error.message);
-    else show("ended", duration && entry.accepted ? `Call ended (${duration})` : "Call ended");
-  }
-
-  // The device cannot reach the service while a call is still being set
-  // up: the SDK would keep retrying in silence, so give up and say why.
-  line.on("error", (error) => {
-    const entry = current;
-    if (!entry || entry.accepted || !GIVE_UP.has(error.kind)) return;
-    entry.error = error;
-    entry.call?.hangUp();
-    finish(entry);
-  });
 
   callButton.addEventListener("click", () => {
     const ref = card.dataset.ticketRef;
@@ -131,9 +86,9 @@ function startCustomerPhone(doc, card) {
   });
   testButton?.addEventListener("click", () => start("test", { soundCheck: "1" }));
   hangUpButton.addEventListener("click", () => {
-    const entry = current;
+    const entry = calls.current;
     if (!entry) return;
     if (entry.call) entry.call.hangUp();
-    else finish(entry); // still fetching a token: just stop
+    else calls.finish(entry); // still fetching a token: just stop
   });
 }

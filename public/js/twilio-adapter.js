@@ -3,15 +3,13 @@
 // window.Twilio.Device; it is loaded only when nothing defined that first,
 // so tests can put a scripted double in its place.
 
-import { Emitter, VoiceError } from "./voice.js";
+import { Emitter, VoiceError, loadScript, microphoneKind, soundURL, tokenClaims } from "./voice-core.js";
 
 export const name = "twilio";
 
 const SDK_SRC = "/static/vendor/twilio.min.js";
 
-// The SDK would fetch its sounds from Twilio's CDN; scripts/vendor.sh makes
-// our own and they are served from here instead.
-const SOUNDS_DIR = "/static/vendor/sounds/";
+// The SDK would fetch its sounds from Twilio's CDN; ours are served instead.
 const SOUND_FILES = {
   incoming: "incoming",
   outgoing: "outgoing",
@@ -21,30 +19,11 @@ const SOUND_FILES = {
 };
 for (let d = 0; d <= 9; d++) SOUND_FILES[`dtmf${d}`] = `dtmf-${d}`;
 
-const sounds = Object.fromEntries(
-  Object.entries(SOUND_FILES).map(([sound, file]) => [sound, `${SOUNDS_DIR}${file}.wav`]),
-);
-
-let loading = null;
+const sounds = Object.fromEntries(Object.entries(SOUND_FILES).map(([sound, file]) => [sound, soundURL(file)]));
 
 /** Makes window.Twilio.Device available, injecting the SDK script if needed. */
 export function load(doc) {
-  if (window.Twilio?.Device) return Promise.resolve();
-  loading ??= new Promise((resolve, reject) => {
-    const script = doc.createElement("script");
-    script.src = SDK_SRC;
-    script.async = true;
-    script.addEventListener("load", () => {
-      if (window.Twilio?.Device) resolve();
-      else reject(new VoiceError("sdk", "twilio.min.js did not define Twilio.Device"));
-    });
-    script.addEventListener("error", () => {
-      loading = null;
-      reject(new VoiceError("sdk", `could not load ${SDK_SRC}`));
-    });
-    doc.head.append(script);
-  });
-  return loading;
+  return loadScript(doc, SDK_SRC, () => !!window.Twilio?.Device, "Twilio.Device");
 }
 
 // The SDK raises "tokenWillExpire" this long before expiry: a third of
@@ -57,8 +36,7 @@ const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 /** How long before this token's expiry to renew it (from its nbf/exp). */
 function refreshMargin(token) {
   try {
-    const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
-    const claims = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+    const claims = tokenClaims(token);
     const lifetime = (Number(claims.exp) - Number(claims.nbf ?? claims.iat)) * 1000;
     if (Number.isFinite(lifetime) && lifetime > 0) return Math.min(lifetime / 3, MAX_REFRESH_MARGIN_MS);
   } catch {
@@ -98,19 +76,14 @@ const KINDS = new Map([
   [31603, "declined"], // Decline
 ]);
 
-const MIC_DENIED = new Set(["NotAllowedError", "PermissionDeniedError", "SecurityError"]);
-const MIC_MISSING = new Set(["NotFoundError", "NotReadableError", "OverconstrainedError", "AbortError"]);
-
 /** Any SDK or browser error as a VoiceError. */
 export function toVoiceError(err) {
   if (err instanceof VoiceError) return err;
   const code = Number(err?.code) || 0;
-  const errName = String(err?.name ?? "");
   let kind = KINDS.get(code);
   if (!kind && code >= 53000 && code < 54000) kind = "network"; // media/ICE connection errors
-  if (!kind && MIC_DENIED.has(errName)) kind = "microphone";
-  if (!kind && MIC_MISSING.has(errName)) kind = "no-microphone";
-  return new VoiceError(kind ?? "other", String(err?.message ?? err ?? ""), code);
+  kind ||= microphoneKind(err);
+  return new VoiceError(kind || "other", String(err?.message ?? err ?? ""), code);
 }
 
 // ---- Device and Call wrappers -----------------------------------------------

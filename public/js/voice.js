@@ -1,7 +1,10 @@
 // The provider-neutral half of browser calling: voice tokens from the
-// server, the provider adapters, error messages, and a VoiceLine that keeps
-// one provider device alive (token refresh, re-registration). The pages'
-// softphones (softphone.js, agent-phone.js) talk only to this module.
+// server, the provider adapters, a VoiceLine that keeps one provider device
+// alive (token refresh, re-registration), and a CallTracker that takes the
+// call a page shows from "Connecting…" to its outcome. The pages'
+// softphones (softphone.js, agent-phone.js) talk only to this module. The
+// adapters never import it: what they share with it (Emitter, VoiceError,
+// the messages people read) is in voice-core.js.
 //
 // An adapter is an ES module named after the provider ("twilio",
 // "vonage") that exports:
@@ -30,74 +33,16 @@
 //   currentInput(), currentOutput(): id or ""; setInput(id), setOutput(id): Promise;
 //   onChange(fn)
 
+import { Emitter, GIVE_UP, VoiceError, asVoiceError } from "./voice-core.js";
+
+export { asVoiceError };
+
 const adapters = {
   twilio: () => import("./twilio-adapter.js"),
   vonage: () => import("./vonage-adapter.js"),
 };
 
 // ---- Small helpers ----------------------------------------------------------
-
-/** A minimal event emitter: on(name, fn), off(name, fn), emit(name, ...args). */
-export class Emitter {
-  #listeners = new Map();
-
-  on(name, fn) {
-    if (!this.#listeners.has(name)) this.#listeners.set(name, new Set());
-    this.#listeners.get(name).add(fn);
-    return this;
-  }
-
-  off(name, fn) {
-    this.#listeners.get(name)?.delete(fn);
-    return this;
-  }
-
-  emit(name, ...args) {
-    for (const fn of [...(this.#listeners.get(name) ?? [])]) {
-      try {
-        fn(...args);
-      } catch (err) {
-        console.error(`ringdesk: ${name} listener failed`, err);
-      }
-    }
-  }
-}
-
-/** What people read when calling fails, by VoiceError kind. */
-const MESSAGES = {
-  microphone: "Microphone blocked — allow it in the address bar",
-  "no-microphone": "Can't use your microphone — check it is connected and not in use by another app",
-  network: "Can't reach the calling service",
-  "not-configured": "Calling is not configured",
-  "rate-limited": "Too many call attempts — please wait a minute",
-  auth: "The calling service did not accept this browser — reload the page",
-  expired: "Your calling session expired — reload the page",
-  busy: "The line is busy",
-  "no-answer": "No answer",
-  declined: "The call was declined",
-  sdk: "The calling library did not load — reload the page",
-  other: "Something went wrong with the call",
-};
-
-/** An error with a kind the UI can act on (see MESSAGES). */
-export class VoiceError extends Error {
-  constructor(kind, detail = "", code = 0) {
-    super(MESSAGES[kind] ?? MESSAGES.other);
-    this.name = "VoiceError";
-    this.kind = MESSAGES[kind] ? kind : "other";
-    this.code = code;
-    this.detail = detail;
-  }
-}
-
-/** Any thrown value as a VoiceError. */
-export function asVoiceError(err) {
-  if (err instanceof VoiceError) return err;
-  return new VoiceError("other", String(err?.message ?? err));
-}
-
-/** Kinds of device error that end a call still being set up. */
-export const GIVE_UP = new Set(["network", "auth", "expired"]);
 
 /** 42 -> "00:42", 3725 -> "1:02:05". */
 export function formatDuration(seconds) {
@@ -150,6 +95,94 @@ export class CallTimer {
       this.#last = text;
       this.onTick(text);
     }
+  }
+}
+
+// ---- The call a page shows ---------------------------------------------------
+
+/**
+ * The call a softphone shows, from "Connecting…" to its outcome: at most
+ * one in progress (current) and the ended one whose outcome is still on
+ * screen (last). The page draws it through view:
+ *
+ *   show(state, text, timer)   the status: state "connecting", "ringing",
+ *                              "in-call" or "error"; timer "00:42" or ""
+ *   ended(entry, state, text)  the call is over; state "error" or "ended"
+ *                              and the text to show for it
+ *   accepted(entry)            optional: the call was answered
+ *
+ * An entry is {call, talking, timer, accepted, reconnecting, error, done}
+ * plus whatever the page adds to it in open().
+ */
+export class CallTracker {
+  current = null;
+  last = null;
+  #view;
+
+  constructor(line, view) {
+    this.#view = view;
+    // The device cannot reach the service while a call is still being set
+    // up: the SDK would keep retrying in silence, so give up and say why.
+    line.on("error", (error) => {
+      const entry = this.current;
+      if (!entry || entry.accepted || !GIVE_UP.has(error.kind)) return;
+      entry.error = error;
+      entry.call?.hangUp();
+      this.finish(entry);
+    });
+  }
+
+  /** Starts a call (it has no Call yet); talking is what it shows once answered. */
+  open(talking, extra = {}) {
+    const entry = { call: null, talking, timer: null, accepted: false, reconnecting: false, error: null, done: false, ...extra };
+    entry.timer = new CallTimer((t) => {
+      if (this.current === entry && !entry.reconnecting) this.#view.show("in-call", talking, t);
+    });
+    this.current = entry;
+    return entry;
+  }
+
+  /** Follows the call's events until it ends. */
+  attach(entry, call) {
+    const show = (...args) => this.#view.show(...args);
+    entry.call = call;
+    call.on("ringing", () => {
+      if (this.current === entry && !entry.accepted) show("ringing", "Ringing…");
+    });
+    call.on("accept", () => {
+      entry.accepted = true;
+      entry.timer.start();
+      this.#view.accepted?.(entry);
+    });
+    call.on("reconnecting", () => {
+      entry.reconnecting = true;
+      if (this.current === entry) show("connecting", "Reconnecting…");
+    });
+    call.on("reconnected", () => {
+      entry.reconnecting = false;
+      if (this.current === entry && entry.accepted) show("in-call", entry.talking, entry.timer.text());
+    });
+    call.on("error", (error) => {
+      entry.error = error;
+      if (call.isClosed()) this.finish(entry);
+      else if (this.current === entry) show("error", error.message);
+    });
+    call.on("end", () => this.finish(entry));
+  }
+
+  /** Ends the call on the page (once), with error if it failed. */
+  finish(entry, error = entry.error) {
+    if (entry.done) {
+      // The SDK may report why a call failed just after it hung up.
+      if (error && this.last === entry && !this.current) this.#view.show("error", error.message);
+      return;
+    }
+    entry.done = true;
+    this.last = entry;
+    const duration = entry.timer.stop();
+    if (this.current === entry) this.current = null;
+    if (error) this.#view.ended(entry, "error", error.message);
+    else this.#view.ended(entry, "ended", entry.accepted && duration ? `Call ended (${duration})` : "Call ended");
   }
 }
 

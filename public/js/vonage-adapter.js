@@ -18,36 +18,15 @@
 //                         party's leg, callHangup, callInviteCancel,
 //                         callMedia* — all keyed by callId
 
-import { Emitter, VoiceError } from "./voice.js";
+import { Emitter, VoiceError, loadScript, microphoneKind, soundURL, tokenClaims } from "./voice-core.js";
 
 export const name = "vonage";
 
 const SDK_SRC = "/static/vendor/vonage-client-sdk.js";
-const SOUNDS_DIR = "/static/vendor/sounds/";
-
-let loading = null;
 
 /** Makes window.vonageClientSDK available, injecting the SDK script if needed. */
 export function load(doc) {
-  if (window.vonageClientSDK?.VonageClient) return Promise.resolve();
-  loading ??= new Promise((resolve, reject) => {
-    const script = doc.createElement("script");
-    script.src = SDK_SRC;
-    script.async = true;
-    script.addEventListener("load", () => {
-      if (window.vonageClientSDK?.VonageClient) resolve();
-      else {
-        loading = null;
-        reject(new VoiceError("sdk", "vonage-client-sdk.js did not define vonageClientSDK.VonageClient"));
-      }
-    });
-    script.addEventListener("error", () => {
-      loading = null;
-      reject(new VoiceError("sdk", `could not load ${SDK_SRC}`));
-    });
-    doc.head.append(script);
-  });
-  return loading;
+  return loadScript(doc, SDK_SRC, () => !!window.vonageClientSDK?.VonageClient, "vonageClientSDK.VonageClient");
 }
 
 /** A client with this token. Agents' phones also take incoming calls. */
@@ -58,9 +37,6 @@ export function createPhone(token, { incoming = false } = {}) {
 
 // ---- Errors -----------------------------------------------------------------
 
-const MIC_DENIED = new Set(["NotAllowedError", "PermissionDeniedError", "SecurityError"]);
-const MIC_MISSING = new Set(["NotFoundError", "NotReadableError", "OverconstrainedError", "AbortError"]);
-
 /**
  * Any SDK or browser error as a VoiceError. Vonage errors carry a type
  * (SESSION_ERROR, NETWORK_ERROR, ...) and a code such as
@@ -69,23 +45,24 @@ const MIC_MISSING = new Set(["NotFoundError", "NotReadableError", "Overconstrain
  */
 export function toVoiceError(err) {
   if (err instanceof VoiceError) return err;
-  const errName = String(err?.name ?? "");
   const type = String(err?.type ?? "").toUpperCase();
   const code = String(err?.code ?? "").toLowerCase().replaceAll("_", "-");
   const message = String(err?.message ?? err ?? "");
-  let kind = "other";
-  if (MIC_DENIED.has(errName)) kind = "microphone";
-  else if (MIC_MISSING.has(errName)) kind = "no-microphone";
-  else if (/expired/.test(code)) kind = "expired";
-  else if (/invalid-token|empty-token|permission|authorization|invalid-user|user:error/.test(code)) kind = "auth";
-  else if (/timeout|transport|websocket|ping|disconnect|no-active-session|invalid-session/.test(code)) kind = "network";
-  else if (type === "NETWORK_ERROR") kind = "network";
+  return new VoiceError(microphoneKind(err) || sdkErrorKind(type, code, message), message, code || 0);
+}
+
+// The kind of an error that is not the browser's own microphone error.
+function sdkErrorKind(type, code, message) {
+  if (/expired/.test(code)) return "expired";
+  if (/invalid-token|empty-token|permission|authorization|invalid-user|user:error/.test(code)) return "auth";
+  if (/timeout|transport|websocket|ping|disconnect|no-active-session|invalid-session/.test(code)) return "network";
+  if (type === "NETWORK_ERROR") return "network";
   // Media failures reach us wrapped by the SDK, with only the browser's message.
-  else if (/token/i.test(message)) kind = "auth";
-  else if (/permission denied|not allowed/i.test(message)) kind = "microphone";
-  else if (/device not found|could not start audio|notreadable/i.test(message)) kind = "no-microphone";
-  else if (/failed to fetch|network ?error|websocket/i.test(message)) kind = "network";
-  return new VoiceError(kind, message, code || 0);
+  if (/token/i.test(message)) return "auth";
+  if (/permission denied|not allowed/i.test(message)) return "microphone";
+  if (/device not found|could not start audio|notreadable/i.test(message)) return "no-microphone";
+  if (/failed to fetch|network ?error|websocket/i.test(message)) return "network";
+  return "other";
 }
 
 /**
@@ -127,8 +104,7 @@ const REFRESH_ATTEMPTS = 12;
 function renewAt(token, now = Date.now()) {
   let claims = {};
   try {
-    const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
-    claims = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+    claims = tokenClaims(token);
   } catch {
     return now + 10 * 60_000; // not a JWT we can read: check back in a while
   }
@@ -529,7 +505,7 @@ class VonageCall extends Emitter {
 
 // The SDK plays no ringtone for an invite; agents need to hear one.
 function ring(audio) {
-  const el = new Audio(`${SOUNDS_DIR}incoming.wav`);
+  const el = new Audio(soundURL("incoming"));
   el.loop = true;
   audio?.route(el);
   el.play().catch(() => {}); // autoplay may be refused before the page was used
@@ -543,7 +519,7 @@ function ring(audio) {
 }
 
 function playOnce(file, audio) {
-  const el = new Audio(`${SOUNDS_DIR}${file}.wav`);
+  const el = new Audio(soundURL(file));
   audio?.route(el);
   el.play().catch(() => {});
 }
