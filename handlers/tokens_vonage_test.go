@@ -86,4 +86,3 @@ func TestVonageTokenLongestLifetime(t *testing.T) {
 	app := newVonageApp(t, withEnv("TOKEN_TTL", "24h"))
 	checkVonageToken(t, app.postToken(t, app.client(t)), "customer", 24*time.Hour)
 }
-
