@@ -61,6 +61,9 @@ func TestCLIBesideRunningServer(t *testing.T) {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	waitForReady(t, base+"/readyz", srv)
 
+	// The first agent is the admin, who cannot be disabled while the
+	// only one; Sam, the second, can.
+	mustCLI(t, env, "long enough password\n", "agent", "add", "--email", "lead@example.com", "--name", "Team Lead")
 	_, stderr := mustCLI(t, env, "long enough password\n", "agent", "add", "--email", "Sam@Example.com", "--name", "Sam Rivera")
 	if abs, _ := filepath.Abs(dataDir); !strings.Contains(stderr, abs) || !strings.Contains(stderr, "shared with the running Ringdesk") {
 		t.Errorf("agent add did not say which store it used: %q", stderr)
@@ -186,7 +189,7 @@ func seedDir(t *testing.T, dir string) {
 		}
 		last = tk
 	}
-	if err := s.Tickets.SetStatus(ctx, last.ID, models.StatusClosed); err != nil {
+	if err := s.Tickets.SetStatus(ctx, last.ID, models.StatusClosed, models.AgentRef{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range []models.CallStatus{models.CallInitiated, models.CallAnswered, models.CallCompleted} {

@@ -17,6 +17,28 @@ const (
 	maxEmailLen    = 254
 )
 
+// Role is what an agent may do beyond working tickets.
+type Role string
+
+// Roles. Admins also manage agents and settings. Every store keeps at
+// least one active admin: the first agent is one, and the last active
+// admin cannot be disabled or demoted.
+const (
+	RoleAdmin Role = "admin"
+	RoleAgent Role = "agent"
+)
+
+// ParseRole reads a role typed or chosen by a user; "" is RoleAgent.
+func ParseRole(s string) (Role, bool) {
+	switch r := Role(strings.TrimSpace(s)); r {
+	case "", RoleAgent:
+		return RoleAgent, true
+	case RoleAdmin:
+		return RoleAdmin, true
+	}
+	return "", false
+}
+
 // Agent is a support team member who can sign in.
 type Agent struct {
 	ID           ID        `bson:"_id" json:"id"`
@@ -26,6 +48,10 @@ type Agent struct {
 	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
 	// Disabled agents cannot sign in, and their sessions end.
 	Disabled bool `bson:"disabled,omitempty" json:"disabled"`
+	// Role is RoleAdmin or RoleAgent. Agents stored before roles existed
+	// read as RoleAgent, except the one the stores promote so that an
+	// admin exists.
+	Role Role `bson:"role" json:"role"`
 
 	// RevokedSessions lists signed-out sessions that have not expired yet,
 	// so a copied cookie stops working once its owner signs out.
@@ -52,21 +78,47 @@ func (a *Agent) SessionRevoked(sid string) bool {
 // used: the agent is enabled and has not signed out of it.
 func (a *Agent) SessionActive(sid string) bool { return !a.Disabled && !a.SessionRevoked(sid) }
 
+// IsAdmin reports whether the agent may manage agents and settings.
+func (a *Agent) IsAdmin() bool { return a.Role == RoleAdmin && !a.Disabled }
+
 // AgentInput is what an administrator types to create an agent.
 type AgentInput struct {
 	Email    string
 	Name     string
 	Password string
+	// Role is RoleAgent when empty. AgentRepository.Create makes the
+	// very first agent an admin whatever it says.
+	Role Role
 }
 
 // Validate checks the input and returns the normalised email and name.
 func (in AgentInput) Validate() (email, name string, err error) {
 	var verr ValidationError
-	email = NormalizeEmail(in.Email)
+	email = checkEmail(&verr, in.Email)
+	name = checkName(&verr, in.Name)
+	checkPassword(&verr, in.Password)
+	if _, ok := ParseRole(string(in.Role)); !ok {
+		verr.add("role", msgRole)
+	}
+	return email, name, verr.orNil()
+}
+
+const msgRole = "Please choose a role: admin or agent."
+
+// checkEmail records what is wrong with an email and returns it
+// normalised.
+func checkEmail(verr *ValidationError, raw string) string {
+	email := NormalizeEmail(raw)
 	if addr, perr := mail.ParseAddress(email); perr != nil || addr.Address != email || len(email) > maxEmailLen {
 		verr.add("email", "Please enter a valid email address, e.g. ada@example.com.")
 	}
-	name = strings.TrimSpace(in.Name)
+	return email
+}
+
+// checkName records what is wrong with an agent's name and returns it
+// trimmed.
+func checkName(verr *ValidationError, raw string) string {
+	name := strings.TrimSpace(raw)
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
 		verr.add("name", "Please enter a name.")
@@ -75,13 +127,43 @@ func (in AgentInput) Validate() (email, name string, err error) {
 	case strings.IndexFunc(name, isBidiControl) >= 0:
 		verr.add("name", msgBidiName)
 	}
+	return name
+}
+
+// checkPassword records what is wrong with a new password.
+func checkPassword(verr *ValidationError, password string) {
 	switch {
-	case utf8.RuneCountInString(in.Password) < MinPasswordLen:
+	case utf8.RuneCountInString(password) < MinPasswordLen:
 		verr.add("password", "Use at least 10 characters for the password.")
-	case len(in.Password) > MaxPasswordLen:
+	case len(password) > MaxPasswordLen:
 		verr.add("password", "Use at most 72 bytes for the password.")
 	}
-	return email, name, verr.orNil()
+}
+
+// ValidateName checks an agent's new name as AgentInput.Validate does and
+// returns it trimmed; a problem is a ValidationError on "name".
+func ValidateName(name string) (string, error) {
+	var verr ValidationError
+	name = checkName(&verr, name)
+	return name, verr.orNil()
+}
+
+// ValidatePassword checks a new password as AgentInput.Validate does; a
+// problem is a ValidationError on "password".
+func ValidatePassword(password string) error {
+	var verr ValidationError
+	checkPassword(&verr, password)
+	return verr.orNil()
+}
+
+// ValidateRole checks a role chosen for an agent, "" being RoleAgent; a
+// problem is a ValidationError on "role".
+func ValidateRole(r Role) (Role, error) {
+	role, ok := ParseRole(string(r))
+	if !ok {
+		return "", &ValidationError{Fields: map[string]string{"role": msgRole}}
+	}
+	return role, nil
 }
 
 // NewAgent validates the input and returns the agent to store, with its
@@ -95,7 +177,8 @@ func NewAgent(in AgentInput) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Agent{ID: NewID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: Now()}, nil
+	role, _ := ParseRole(string(in.Role))
+	return &Agent{ID: NewID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: Now(), Role: role}, nil
 }
 
 // HashPassword hashes a password for storage.

@@ -16,6 +16,9 @@ var (
 	ErrConflict           = errors.New("conflict")
 	ErrUnavailable        = errors.New("database unavailable")
 	ErrInvalidCredentials = errors.New("invalid credentials")
+	// ErrLastAdmin refuses a change that would leave no active admin to
+	// manage the team.
+	ErrLastAdmin = errors.New("the last active admin cannot be disabled or demoted")
 	// ErrDataDirInUse means another process already owns the DATA_DIR.
 	ErrDataDirInUse = errors.New("data directory is in use by another Ringdesk process")
 	// ErrNoChangeStreams means the database cannot report changes (a

@@ -29,22 +29,64 @@ type TicketRepository interface {
 	Create(ctx context.Context, t *Ticket) (created bool, err error)
 	// Get returns one ticket, or ErrNotFound.
 	Get(ctx context.Context, id ID) (*Ticket, error)
-	// SetStatus opens or closes a ticket; ErrNotFound if it is missing.
-	SetStatus(ctx context.Context, id ID, status TicketStatus) error
-	// List returns up to limit tickets, newest first, after the cursor
-	// (nil for the first page), and the next page's cursor when there is
-	// one. It is one indexed query, whatever the number of tickets.
+	// SetStatus sets a ticket's status, recording a "status" entry on its
+	// timeline when the status changes (setting the status it has
+	// changes nothing). ErrNotFound if the ticket is missing.
+	SetStatus(ctx context.Context, id ID, status TicketStatus, by AgentRef) error
+	// Assign gives the ticket to an agent, or to nobody when to is nil,
+	// recording an "assigned" or "unassigned" entry when the assignee
+	// changes. ErrNotFound if the ticket is missing.
+	Assign(ctx context.Context, id ID, to *AgentRef, by AgentRef) error
+	// AddNote adds an internal note (its body already validated by
+	// ValidateNote) to the ticket's timeline and returns it; ErrNotFound
+	// if the ticket is missing.
+	AddNote(ctx context.Context, id ID, by AgentRef, body string) (*Activity, error)
+	// Timeline returns a ticket's notes and changes, oldest first: the
+	// latest 1000 when there are more. A missing ticket has none.
+	Timeline(ctx context.Context, id ID) ([]Activity, error)
+	// Find returns up to limit tickets of a view, searched, after the
+	// cursor (nil for the first page), and the next page's cursor when
+	// there is one; each page is one indexed query. Tickets come newest
+	// first: by creation time (ties by id), except for a word search,
+	// which the full-text indexes answer in ticket-number order (the
+	// order tickets were numbered as they arrived), its cursors carrying
+	// the number. A word search's page link without one is ErrBadCursor.
+	Find(ctx context.Context, q Query, after *Cursor, limit int) ([]Ticket, *Cursor, error)
+	// Counts returns how many tickets each view holds now; Mine is
+	// agent's. It is cheap enough for every dashboard page.
+	Counts(ctx context.Context, agent ID) (ViewCounts, error)
+	// ForPhone returns up to limit of the tickets from one phone number
+	// (E.164), newest first: a customer's history.
+	ForPhone(ctx context.Context, phone string, limit int) ([]Ticket, error)
+	// Delete deletes a ticket and its timeline (its calls' logs stay),
+	// recording who deleted which ticket, and when. ErrNotFound if it is
+	// missing.
+	Delete(ctx context.Context, id ID, by AgentRef) error
+	// DeleteOpenByPhone deletes, as Delete does, every ticket from phone
+	// that is not closed, and returns how many it deleted. An empty phone
+	// is a ValidationError: tickets without a number are not one
+	// caller's.
+	DeleteOpenByPhone(ctx context.Context, phone string, by AgentRef) (int64, error)
+	// RenameAgent refreshes the copy of ref's name on the tickets
+	// assigned to ref.ID.
+	RenameAgent(ctx context.Context, ref AgentRef) error
+	// List is Find of ViewAll with no search.
 	List(ctx context.Context, after *Cursor, limit int) ([]Ticket, *Cursor, error)
-	// CountOpen counts open tickets from an index.
+	// CountOpen counts the tickets that are not closed (Counts' Open).
 	CountOpen(ctx context.Context) (int64, error)
 }
 
-// AgentRepository stores agents and their revoked sessions.
+// MaxTimeline caps Timeline: a ticket with more entries than this is not
+// one a person reads through.
+const MaxTimeline = 1000
+
+// AgentRepository stores agents, their revoked sessions and the one-time
+// links that invite an agent or reset a password.
 type AgentRepository interface {
 	// Create validates the input, hashes the password and stores the
 	// agent, deleting the set-up token in the same step: once an agent
-	// exists, the set-up link is dead. An email already in use is
-	// ErrConflict.
+	// exists, the set-up link is dead. The very first agent is an admin
+	// whatever in.Role says. An email already in use is ErrConflict.
 	Create(ctx context.Context, in AgentInput) (*Agent, error)
 	// Get returns an agent with its revoked sessions, or ErrNotFound.
 	Get(ctx context.Context, id ID) (*Agent, error)
@@ -61,14 +103,46 @@ type AgentRepository interface {
 	// RevokeSession records a sign-out as one atomic write, so
 	// simultaneous sign-outs never lose each other's revocations.
 	RevokeSession(ctx context.Context, id ID, sid string, expires time.Time) error
-	// SetDisabled disables or re-enables an agent.
+	// SetRole changes an agent's role. Demoting the last active admin is
+	// ErrLastAdmin; a role other than RoleAdmin and RoleAgent is a
+	// ValidationError on "role"; a missing agent is ErrNotFound.
+	SetRole(ctx context.Context, id ID, role Role) error
+	// SetDisabled disables or re-enables an agent. Disabling the last
+	// active admin is ErrLastAdmin; a missing agent is ErrNotFound.
 	SetDisabled(ctx context.Context, id ID, disabled bool) error
+	// SetName renames an agent, validated as AgentInput's name.
+	SetName(ctx context.Context, id ID, name string) error
+	// ChangePassword replaces the agent's password with next (validated
+	// as AgentInput's) if current is the password now stored; otherwise,
+	// and for a disabled agent, it is ErrInvalidCredentials.
+	ChangePassword(ctx context.Context, id ID, current, next string) error
 	// SetPasswordHash replaces an agent's password hash.
 	SetPasswordHash(ctx context.Context, id ID, hash []byte) error
 	// DeleteExpiredRevocations forgets revocations of sessions that have
 	// expired anyway.
 	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
+
+	// CreateInvite stores a one-time link valid for InviteTTL from now
+	// and returns its token; only the token's hash is kept. It replaces
+	// any unused link for the same email (KindInvite) or agent
+	// (KindReset). An invite for an email an agent already has is
+	// ErrConflict; a reset of a missing agent is ErrNotFound.
+	CreateInvite(ctx context.Context, in InviteInput, now time.Time) (token string, err error)
+	// CheckInvite returns the link's invite, or ErrNotFound when the
+	// token is unknown, used, replaced or expired. For a reset, Email,
+	// Name and Role are the agent's.
+	CheckInvite(ctx context.Context, token string, now time.Time) (*Invite, error)
+	// UseInvite consumes the link (of two concurrent uses only one
+	// succeeds) and returns the agent it is for. KindInvite creates the
+	// agent with this name (the invite's when empty) and password,
+	// validated as AgentInput (an email taken meanwhile is ErrConflict);
+	// KindReset sets the agent's password, validated likewise, and
+	// ignores name. Invalid input leaves the link unused.
+	UseInvite(ctx context.Context, token, name, password string, now time.Time) (*Agent, error)
 }
+
+// InviteTTL is how long an invitation or password-reset link works.
+const InviteTTL = 72 * time.Hour
 
 // SetupTokenTTL is how long a set-up link works. A restart with no agent
 // prints a fresh one, so a short life costs nothing and a link found in an
@@ -131,8 +205,8 @@ type Engine interface {
 	// instance, until ctx ends; ErrNoChangeStreams when the database
 	// cannot (the embedded store, which one process owns anyway).
 	WatchChanges(ctx context.Context, fn func(Change)) error
-	// Dump calls fn with every stored item: agents, tickets, calls and
-	// counters, in that order.
+	// Dump calls fn with every stored item: agents, tickets, timeline
+	// entries, calls, deletion records and counters, in that order.
 	Dump(ctx context.Context, fn func(Item) error) error
 	// Restore stores one item unless an item with its id (or email, or
 	// ticket number) is already there; inserted reports which. A counter
@@ -158,10 +232,12 @@ type Change struct {
 
 // Item is one record of an export: exactly one field is set.
 type Item struct {
-	Agent   *Agent
-	Ticket  *Ticket
-	Call    *Call
-	Counter *Counter
+	Agent    *Agent
+	Ticket   *Ticket
+	Activity *Activity
+	Call     *Call
+	Deletion *Deletion
+	Counter  *Counter
 }
 
 // Counter is a named sequence, such as the ticket numbers.
@@ -179,6 +255,9 @@ const TicketCounter = "tickets"
 type Cursor struct {
 	CreatedAt time.Time
 	ID        ID
+	// Number is the ticket's number on the pages of a word search, which
+	// run in number order (see TicketRepository.Find); 0 elsewhere.
+	Number int64
 }
 
 // Page cuts a list query's rows (fetched with one row more than limit, so
@@ -193,9 +272,23 @@ func Page(rows []Ticket, limit int) ([]Ticket, *Cursor) {
 	return rows, &Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 }
 
+// PageByNumber is Page for a word search, whose cursors carry the last
+// ticket's number.
+func PageByNumber(rows []Ticket, limit int) ([]Ticket, *Cursor) {
+	rows, next := Page(rows, limit)
+	if next != nil {
+		next.Number = rows[len(rows)-1].Number
+	}
+	return rows, next
+}
+
 // String encodes the cursor for a URL.
 func (c Cursor) String() string {
-	return strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "-" + c.ID.Hex()
+	s := strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "-" + c.ID.Hex()
+	if c.Number > 0 {
+		s += "-" + strconv.FormatInt(c.Number, 10)
+	}
+	return s
 }
 
 // ErrBadCursor means a page link was tampered with or truncated.
@@ -211,11 +304,18 @@ func ParseCursor(s string) (Cursor, error) {
 	if err != nil {
 		return Cursor{}, ErrBadCursor
 	}
+	hexID, num, hasNum := strings.Cut(hexID, "-")
 	id, err := ParseID(hexID)
 	if err != nil {
 		return Cursor{}, ErrBadCursor
 	}
-	return Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
+	c := Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}
+	if hasNum {
+		if c.Number, err = strconv.ParseInt(num, 10, 64); err != nil || c.Number < 1 {
+			return Cursor{}, ErrBadCursor
+		}
+	}
+	return c, nil
 }
 
 // Now is the time stores write: UTC, to the millisecond, which is what

@@ -21,22 +21,42 @@ const (
 	MaxDescriptionLen = 5000
 )
 
-// TicketStatus is open or closed.
+// TicketStatus is open, pending or closed.
 type TicketStatus string
 
 // The statuses a ticket can have.
 const (
-	StatusOpen   TicketStatus = "open"
-	StatusClosed TicketStatus = "closed"
+	StatusOpen TicketStatus = "open"
+	// StatusPending means the team is waiting on the customer. A pending
+	// ticket is not closed: it stays in the Open view and count.
+	StatusPending TicketStatus = "pending"
+	StatusClosed  TicketStatus = "closed"
 )
+
+// ValidStatus reports whether s is one of the known statuses.
+func ValidStatus(s TicketStatus) bool {
+	switch s {
+	case StatusOpen, StatusPending, StatusClosed:
+		return true
+	}
+	return false
+}
 
 // ParseStatus accepts only the known statuses.
 func ParseStatus(s string) (TicketStatus, bool) {
-	switch TicketStatus(s) {
-	case StatusOpen, StatusClosed:
-		return TicketStatus(s), true
+	if !ValidStatus(TicketStatus(s)) {
+		return "", false
 	}
-	return "", false
+	return TicketStatus(s), true
+}
+
+// AgentRef names an agent on a ticket, note or timeline entry. Name is a
+// copy, so that a page needs no second query to show it; a rename
+// refreshes it on tickets (TicketRepository.RenameAgent), while the
+// timeline keeps the name an agent had when they acted.
+type AgentRef struct {
+	ID   ID     `bson:"id" json:"id"`
+	Name string `bson:"name" json:"name"`
 }
 
 // Ticket is a customer's request for help.
@@ -47,8 +67,11 @@ type Ticket struct {
 	PhoneNumber string       `bson:"phoneNumber" json:"phoneNumber"` // E.164
 	Description string       `bson:"description" json:"description"`
 	Status      TicketStatus `bson:"status" json:"status"`
-	CreatedAt   time.Time    `bson:"createdAt" json:"createdAt"`
-	UpdatedAt   time.Time    `bson:"updatedAt" json:"updatedAt"`
+	// Assignee is the agent working on the ticket; nil (JSON null) when
+	// nobody is.
+	Assignee  *AgentRef `bson:"assignee,omitempty" json:"assignee"`
+	CreatedAt time.Time `bson:"createdAt" json:"createdAt"`
+	UpdatedAt time.Time `bson:"updatedAt" json:"updatedAt"`
 
 	// IdempotencyKey makes a retried submission return the first ticket.
 	IdempotencyKey string `bson:"idempotencyKey" json:"-"`

@@ -274,7 +274,8 @@ func TestParseStatus(t *testing.T) {
 		{"", "", false},
 		{"Open", "", false},
 		{" open", "", false},
-		{"pending", "", false},
+		{"pending", models.StatusPending, true},
+		{"Pending", "", false},
 		{"closed\x00", "", false},
 	}
 	for _, tt := range tests {

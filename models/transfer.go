@@ -12,10 +12,13 @@ import (
 
 // The export format: JSON Lines, a header line and then one item a line.
 // ExportVersion changes whenever a reader of the previous version would
-// misread a line; Import refuses versions newer than it knows.
+// misread a line; Import refuses versions newer than it knows, and reads
+// every older one. Version 2 added timeline entries ("activity" lines),
+// deletion records ("deletion" lines), tickets' assignees and the pending
+// status; a version 1 export is a version 2 export without them.
 const (
 	exportFormat  = "ringdesk-export"
-	ExportVersion = 1
+	ExportVersion = 2
 )
 
 type exportHeader struct {
@@ -28,11 +31,13 @@ type exportHeader struct {
 // of JSON on purpose (password hashes, idempotency keys): an export must
 // carry everything, but the API must not.
 type exportLine struct {
-	Type    string         `json:"type"`
-	Agent   *exportAgent   `json:"agent,omitempty"`
-	Ticket  *exportTicket  `json:"ticket,omitempty"`
-	Call    *Call          `json:"call,omitempty"`
-	Counter *exportCounter `json:"counter,omitempty"`
+	Type     string         `json:"type"`
+	Agent    *exportAgent   `json:"agent,omitempty"`
+	Ticket   *exportTicket  `json:"ticket,omitempty"`
+	Activity *Activity      `json:"activity,omitempty"`
+	Call     *Call          `json:"call,omitempty"`
+	Deletion *Deletion      `json:"deletion,omitempty"`
+	Counter  *exportCounter `json:"counter,omitempty"`
 }
 
 type exportAgent struct {
@@ -52,13 +57,15 @@ type exportCounter struct {
 
 // TransferStats counts what an export wrote or an import found.
 type TransferStats struct {
-	Agents, Tickets, Calls, Counters int
+	Agents, Tickets, Activities, Calls, Deletions, Counters int
 	// Inserted counts the items an import stored; the rest were already there.
 	Inserted int
 }
 
 // Total is the number of items.
-func (s TransferStats) Total() int { return s.Agents + s.Tickets + s.Calls + s.Counters }
+func (s TransferStats) Total() int {
+	return s.Agents + s.Tickets + s.Activities + s.Calls + s.Deletions + s.Counters
+}
 
 func (s *TransferStats) count(it Item) {
 	switch {
@@ -66,8 +73,12 @@ func (s *TransferStats) count(it Item) {
 		s.Agents++
 	case it.Ticket != nil:
 		s.Tickets++
+	case it.Activity != nil:
+		s.Activities++
 	case it.Call != nil:
 		s.Calls++
+	case it.Deletion != nil:
+		s.Deletions++
 	case it.Counter != nil:
 		s.Counters++
 	}
@@ -98,8 +109,12 @@ func lineOf(it Item) exportLine {
 		return exportLine{Type: "agent", Agent: &exportAgent{Agent: it.Agent, PasswordHash: it.Agent.PasswordHash}}
 	case it.Ticket != nil:
 		return exportLine{Type: "ticket", Ticket: &exportTicket{Ticket: it.Ticket, IdempotencyKey: it.Ticket.IdempotencyKey}}
+	case it.Activity != nil:
+		return exportLine{Type: "activity", Activity: it.Activity}
 	case it.Call != nil:
 		return exportLine{Type: "call", Call: it.Call}
+	case it.Deletion != nil:
+		return exportLine{Type: "deletion", Deletion: it.Deletion}
 	default:
 		return exportLine{Type: "counter", Counter: &exportCounter{Name: it.Counter.Name, Value: it.Counter.Value}}
 	}
@@ -177,10 +192,33 @@ func itemOf(l exportLine) (Item, error) {
 		if t.ID.IsZero() || t.Number < 1 || t.IdempotencyKey == "" {
 			return Item{}, errors.New("ticket without id, number or idempotency key")
 		}
-		if _, ok := ParseStatus(string(t.Status)); !ok {
+		if !ValidStatus(t.Status) {
 			return Item{}, fmt.Errorf("ticket #%d has unknown status %q", t.Number, t.Status)
 		}
+		if t.Assignee != nil && t.Assignee.ID.IsZero() {
+			return Item{}, fmt.Errorf("ticket #%d has an assignee without id", t.Number)
+		}
 		return Item{Ticket: t}, nil
+	case l.Type == "activity" && l.Activity != nil:
+		a := l.Activity
+		if a.ID.IsZero() || a.TicketID.IsZero() {
+			return Item{}, errors.New("timeline entry without id or ticket id")
+		}
+		if !ValidActivityKind(a.Kind) {
+			return Item{}, fmt.Errorf("timeline entry %s has unknown kind %q", a.ID.Hex(), a.Kind)
+		}
+		if a.Kind == ActivityStatus && !ValidStatus(a.Status) {
+			return Item{}, fmt.Errorf("timeline entry %s has unknown status %q", a.ID.Hex(), a.Status)
+		}
+		if a.Kind == ActivityAssigned && (a.Assignee == nil || a.Assignee.ID.IsZero()) {
+			return Item{}, fmt.Errorf("timeline entry %s assigns the ticket to nobody", a.ID.Hex())
+		}
+		return Item{Activity: a}, nil
+	case l.Type == "deletion" && l.Deletion != nil:
+		if l.Deletion.ID.IsZero() || l.Deletion.TicketID.IsZero() {
+			return Item{}, errors.New("deletion record without id or ticket id")
+		}
+		return Item{Deletion: l.Deletion}, nil
 	case l.Type == "call" && l.Call != nil:
 		if l.Call.ID.IsZero() || l.Call.SID == "" {
 			return Item{}, errors.New("call without id or sid")

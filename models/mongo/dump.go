@@ -34,9 +34,17 @@ func (d *DB) Dump(ctx context.Context, fn func(models.Item) error) error {
 			var t models.Ticket
 			return models.Item{Ticket: &t}, cur.Decode(&t)
 		}},
+		{"activities", func(cur *mongo.Cursor) (models.Item, error) {
+			var a models.Activity
+			return models.Item{Activity: &a}, cur.Decode(&a)
+		}},
 		{"calls", func(cur *mongo.Cursor) (models.Item, error) {
 			var c models.Call
 			return models.Item{Call: &c}, cur.Decode(&c)
+		}},
+		{"ticket_deletions", func(cur *mongo.Cursor) (models.Item, error) {
+			var d models.Deletion
+			return models.Item{Deletion: &d}, cur.Decode(&d)
 		}},
 		{"counters", func(cur *mongo.Cursor) (models.Item, error) {
 			var c counterDoc
@@ -87,11 +95,15 @@ func (d *DB) Restore(ctx context.Context, it models.Item) (inserted bool, err er
 	defer cancel()
 	switch {
 	case it.Agent != nil:
-		return d.insertNew(ctx, "agents", it.Agent.ID, it.Agent,
-			fmt.Sprintf("agent %s: email %s belongs to another agent", it.Agent.ID.Hex(), it.Agent.Email))
+		return d.restoreAgent(ctx, it.Agent)
 	case it.Ticket != nil:
 		return d.insertNew(ctx, "tickets", it.Ticket.ID, it.Ticket,
 			fmt.Sprintf("ticket %s: number %d or its idempotency key belongs to another ticket", it.Ticket.ID.Hex(), it.Ticket.Number))
+	case it.Activity != nil:
+		return d.restoreActivity(ctx, it.Activity)
+	case it.Deletion != nil:
+		return d.insertNew(ctx, "ticket_deletions", it.Deletion.ID, it.Deletion,
+			fmt.Sprintf("deletion record %s", it.Deletion.ID.Hex()))
 	case it.Call != nil:
 		return d.insertNew(ctx, "calls", it.Call.ID, it.Call,
 			fmt.Sprintf("call %s: sid %s belongs to another call", it.Call.ID.Hex(), it.Call.SID))
@@ -128,4 +140,19 @@ func (d *DB) insertNew(ctx context.Context, coll string, id models.ID, doc any, 
 	default:
 		return false, storeErr("restore into "+coll, err)
 	}
+}
+
+// restoreActivity stores a timeline entry beside its ticket. One whose
+// ticket is not there is skipped: it belonged to a ticket deleted while
+// the export ran, and an entry goes with its ticket.
+func (d *DB) restoreActivity(ctx context.Context, a *models.Activity) (bool, error) {
+	err := d.db.Collection("tickets").FindOne(ctx, bson.M{"_id": a.TicketID},
+		options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, storeErr("restore timeline entry", err)
+	}
+	return d.insertNew(ctx, "activities", a.ID, a, fmt.Sprintf("timeline entry %s", a.ID.Hex()))
 }

@@ -91,7 +91,7 @@ func TestRedactURIHidesCredentials(t *testing.T) {
 func indexes(t *testing.T, s *models.Store) []string {
 	t.Helper()
 	var out []string
-	for _, coll := range []string{"tickets", "agents", "calls", "media_tokens"} {
+	for _, coll := range []string{"tickets", "agents", "calls", "media_tokens", "activities", "invites"} {
 		cur, err := mongo.Collection(s, coll).Indexes().List(t.Context())
 		if err != nil {
 			t.Fatalf("list indexes of %s: %v", coll, err)
@@ -123,19 +123,26 @@ func TestOpenCreatesTheIndexesOnceAcrossOpens(t *testing.T) {
 	uri, name := storetest.MongoURI(t), "test_"+models.RandomHex(6)
 	first := storetest.NewMongoWith(t, mongo.Options{URI: uri, Database: name})
 	want := []string{
+		"activities {_id:1}",
+		"activities {ticketId:1,at:-1,_id:-1}",
 		"agents {_id:1}",
 		"agents {email:1} unique",
+		"agents {role:1,disabled:1}",
 		"calls {_id:1}",
 		"calls {sid:1} unique",
 		"calls {ticketId:1,startedAt:-1}",
+		"invites {_id:1}",
+		"invites {expiresAt:1}",
+		"invites {tokenHash:1} unique",
 		"media_tokens {_id:1}",
 		"media_tokens {expiresAt:1}",
 		"tickets {_id:1}",
+		"tickets {assignee.id:1,status:1,createdAt:-1,_id:-1}",
 		"tickets {createdAt:-1,_id:-1}",
 		"tickets {idempotencyKey:1} unique",
 		"tickets {number:1} unique",
-		"tickets {phoneNumber:1}",
-		"tickets {status:1,createdAt:-1}",
+		"tickets {phoneNumber:1,createdAt:-1,_id:-1}",
+		"tickets {status:1,createdAt:-1,_id:-1}",
 	}
 	if diff := cmp.Diff(want, indexes(t, first)); diff != "" {
 		t.Errorf("indexes after the first Open (-want +got):\n%s", diff)

@@ -34,9 +34,9 @@ func Open(ctx context.Context, o Options) (*models.Store, error) {
 	return d.store(), nil
 }
 
-// waitReady creates the indexes, retrying while the database is
-// unreachable. A short ping paces the retries: a failed index creation
-// alone takes the whole server-selection timeout.
+// waitReady creates the indexes and makes sure an admin exists, retrying
+// while the database is unreachable. A short ping paces the retries: a
+// failed index creation alone takes the whole server-selection timeout.
 func (d *DB) waitReady(ctx context.Context, log *slog.Logger) error {
 	for {
 		next := time.Now().Add(retryInterval)
@@ -45,6 +45,9 @@ func (d *DB) waitReady(ctx context.Context, log *slog.Logger) error {
 		cancel()
 		if err == nil {
 			err = d.ensureIndexes(ctx)
+		}
+		if err == nil {
+			err = d.ensureAdmin(ctx)
 		}
 		if err == nil || !models.IsUnavailable(err) {
 			return err

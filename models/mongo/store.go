@@ -7,8 +7,10 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,17 +123,52 @@ func indexes() []struct {
 		model mongo.IndexModel
 	}{
 		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
-		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "createdAt", Value: -1}}}},
-		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "phoneNumber", Value: 1}}}},
+		// The views' pages, each in the page's order: Open, Pending and
+		// Closed by status (Open merging the open and pending ranges),
+		// Mine and Unassigned by assignee, a customer's tickets by phone.
+		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
+		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "assignee.id", Value: 1}, {Key: "status", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
+		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "phoneNumber", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
 		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "number", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		// Every ticket carries a key (models.PrepareTicket generates one when
 		// the client sent none), so the index needs no partial filter.
 		{"tickets", mongo.IndexModel{Keys: bson.D{{Key: "idempotencyKey", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{"agents", mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		// "Is another active admin left?", asked by every demotion and disabling.
+		{"agents", mongo.IndexModel{Keys: bson.D{{Key: "role", Value: 1}, {Key: "disabled", Value: 1}}}},
+		{"invites", mongo.IndexModel{Keys: bson.D{{Key: "tokenHash", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{"invites", mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
 		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "startedAt", Value: -1}}}},
 		{"media_tokens", mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
+		// A ticket's timeline, newest first, and its deletion.
+		{"activities", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}}},
 	}
+}
+
+// textIndex serves word searches: names and descriptions, with
+// MongoDB's default English stemming, case and accent folding. A server
+// that cannot build it still opens, so long as it says so with one of
+// noTextIndex's codes: FerretDB, the tests' stand-in, has no text
+// indexes, and there only word searches fail.
+func textIndex() mongo.IndexModel {
+	return mongo.IndexModel{
+		Keys:    bson.D{{Key: "name", Value: "text"}, {Key: "description", Value: "text"}},
+		Options: options.Index().SetName("tickets_text"),
+	}
+}
+
+// noTextIndex are the codes of a server without text indexes:
+// IndexNotFound (FerretDB's answer to a "text" key), NotImplemented and
+// CommandNotSupported.
+var noTextIndex = []int{27, 238, 115}
+
+// superseded names indexes that an earlier Ringdesk created and a longer
+// one above now serves. Start-up drops them, so that every write does
+// not keep them up for nothing.
+var superseded = []struct{ coll, name string }{
+	{"tickets", "status_1_createdAt_-1"},
+	{"tickets", "phoneNumber_1"},
 }
 
 // ensureIndexes creates the indexes. It is idempotent, so every instance
@@ -145,7 +182,29 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 			return err
 		}
 	}
+	err := d.createIndex(ctx, "tickets", textIndex())
+	var ce mongo.CommandError
+	if err != nil && (!errors.As(err, &ce) || !slices.Contains(noTextIndex, int(ce.Code))) {
+		return err
+	}
+	for _, ix := range superseded {
+		if err := d.dropIndex(ctx, ix.coll, ix.name); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// dropIndex drops an index if it is there.
+func (d *DB) dropIndex(ctx context.Context, coll, name string) error {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	err := d.db.Collection(coll).Indexes().DropOne(ctx, name)
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && (ce.Code == 26 || ce.Code == 27) { // NamespaceNotFound, IndexNotFound
+		return nil
+	}
+	return storeErr("drop index "+name+" on "+coll, err)
 }
 
 func (d *DB) createIndex(ctx context.Context, coll string, m mongo.IndexModel) error {

@@ -144,7 +144,7 @@ func (e *engine) cached(pool *sql.DB, query string) (*sql.Stmt, bool) {
 var txQueries = []string{
 	qNextTicketNumber, qInsertTicket, qTicketByKey,
 	qCallBySID, qInsertCall, qUpdateCall, qTicketSummaries, qSetTicketSummaries,
-	qAgentExists, qTicketExists, qCallExists, qTicketNumber, qRestoreTicket, qInsertAgent, qRevokeSession,
+	qAgentExists, qTicketExists, qCallExists, qTicketNumber, qRestoreTicket, qRevokeSession,
 }
 
 // prepareTx prepares txQueries.

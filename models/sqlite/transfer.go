@@ -26,11 +26,23 @@ const (
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE excluded.value > counters.value`
 )
 
-// Dump streams every agent, ticket, call and counter to fn from one
-// snapshot, a row at a time, so an export of any size needs little
-// memory and sees no half-done write. An export outlasts any fixed
-// deadline, so the timeout bounds each wait for the database instead:
-// a database that stops answering for models.OpTimeout ends the dump.
+// Timelines and deletion records.
+const (
+	qDumpActivities = `SELECT ` + activityCols + ` FROM activities ORDER BY rowid`
+	qDumpDeletions  = `SELECT ` + deletionCols + ` FROM ticket_deletions ORDER BY rowid`
+	// An entry is restored only beside its ticket: one whose ticket is
+	// not there belonged to a ticket deleted while a MongoDB export ran.
+	qActivityRestorable = `SELECT EXISTS (SELECT 1 FROM activities WHERE id = ?1)
+		OR NOT EXISTS (SELECT 1 FROM tickets WHERE id = ?2)`
+	qDeletionExists = `SELECT EXISTS (SELECT 1 FROM ticket_deletions WHERE id = ?)`
+)
+
+// Dump streams every agent, ticket, timeline entry, call, deletion
+// record and counter to fn from one snapshot, a row at a time, so an
+// export of any size needs little memory and sees no half-done write.
+// An export outlasts any fixed deadline, so the timeout bounds each wait
+// for the database instead: a database that stops answering for
+// models.OpTimeout ends the dump.
 func (e *engine) Dump(ctx context.Context, fn func(models.Item) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -63,9 +75,17 @@ func (e *engine) Dump(ctx context.Context, fn func(models.Item) error) error {
 			t, err := scanTicket(s, true)
 			return models.Item{Ticket: t}, err
 		}},
+		{"dump timelines", qDumpActivities, func(s scanner) (models.Item, error) {
+			a, err := scanActivity(s)
+			return models.Item{Activity: a}, err
+		}},
 		{"dump calls", qDumpCalls, func(s scanner) (models.Item, error) {
 			call, err := scanCall(s)
 			return models.Item{Call: call}, err
+		}},
+		{"dump deletions", qDumpDeletions, func(s scanner) (models.Item, error) {
+			d, err := scanDeletion(s)
+			return models.Item{Deletion: d}, err
 		}},
 		{"dump counters", qDumpCounters, func(s scanner) (models.Item, error) {
 			var cn models.Counter
@@ -156,24 +176,19 @@ func (e *engine) Restore(ctx context.Context, it models.Item) (inserted bool, er
 	case it.Agent != nil:
 		a := it.Agent
 		return e.restore(ctx, "restore agent "+a.Email, qAgentExists, a.ID, func(c conn) error {
-			_, err := c.exec(ctx, qInsertAgent, a.ID.Hex(), a.Email, a.Name, a.PasswordHash, ms(a.CreatedAt), a.Disabled)
-			if isUnique(err) {
-				return fmt.Errorf("email %s belongs to another agent: %w", a.Email, models.ErrConflict)
-			}
-			if err != nil {
-				return err
-			}
-			for _, r := range a.RevokedSessions {
-				if _, err := c.exec(ctx, qRevokeSession, r.ID, a.ID.Hex(), ms(r.ExpiresAt)); err != nil {
-					return err
-				}
-			}
-			return nil
+			return restoreAgent(ctx, c, a)
 		})
 	case it.Ticket != nil:
 		t := it.Ticket
 		return e.restore(ctx, fmt.Sprintf("restore ticket #%d", t.Number), qTicketExists, t.ID, func(c conn) error {
 			return restoreTicket(ctx, c, t)
+		})
+	case it.Activity != nil:
+		return e.restoreActivity(ctx, it.Activity)
+	case it.Deletion != nil:
+		d := it.Deletion
+		return e.restore(ctx, "restore deletion of ticket #"+fmt.Sprint(d.Number), qDeletionExists, d.ID, func(c conn) error {
+			return insertDeletion(ctx, c, *d)
 		})
 	case it.Call != nil:
 		call := it.Call
@@ -222,6 +237,9 @@ func restoreTicket(ctx context.Context, c conn, t *models.Ticket) error {
 	}
 	_, err = c.exec(ctx, qRestoreTicket, t.Number, t.ID.Hex(), t.Name, t.PhoneNumber, t.Description,
 		string(t.Status), t.Source, t.IdempotencyKey, ms(t.CreatedAt), ms(t.UpdatedAt), calls)
+	if err == nil {
+		return setAssignee(ctx, c, t)
+	}
 	if !isUnique(err) {
 		return err
 	}
@@ -235,4 +253,46 @@ func restoreTicket(ctx context.Context, c conn, t *models.Ticket) error {
 		return fmt.Errorf("its idempotency key is already used by another ticket: %w", models.ErrConflict)
 	}
 	return err
+}
+
+// restoreActivity stores a timeline entry unless it is there already or
+// its ticket is not: an entry goes with its ticket, and the ticket comes
+// first in an export.
+func (e *engine) restoreActivity(ctx context.Context, a *models.Activity) (bool, error) {
+	inserted := false
+	err := e.write(ctx, "restore timeline entry "+a.ID.Hex(), func(c conn) error {
+		var skip bool
+		if err := c.row(ctx, qActivityRestorable, a.ID.Hex(), a.TicketID.Hex()).Scan(&skip); err != nil || skip {
+			return err
+		}
+		inserted = true
+		return insertActivity(ctx, c, a)
+	})
+	return inserted && err == nil, err
+}
+
+// deletionCols is what Dump reads of a deletion record.
+const deletionCols = `id, ticket_id, number, phone, by_id, by_name, at`
+
+func scanDeletion(s scanner) (*models.Deletion, error) {
+	var (
+		d              models.Deletion
+		id, ticket, by string
+		at             int64
+	)
+	if err := s.Scan(&id, &ticket, &d.Number, &d.PhoneNumber, &by, &d.By.Name, &at); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.ID, err = models.ParseID(id); err != nil {
+		return nil, fmt.Errorf("deletion record has a bad id %q", id)
+	}
+	if d.TicketID, err = models.ParseID(ticket); err != nil {
+		return nil, fmt.Errorf("deletion record %s has a bad ticket id %q", id, ticket)
+	}
+	if d.By.ID, err = models.ParseID(by); err != nil {
+		return nil, fmt.Errorf("deletion record %s has a bad agent id %q", id, by)
+	}
+	d.At = fromMS(at)
+	return &d, nil
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,11 @@ import (
 	"github.com/ringdesk/ringdesk/models"
 )
 
-var agentTests = []test{
+// agentTests runs with the roles and invitations tests, which are kept in
+// files of their own.
+var agentTests = slices.Concat(accountTests, roleTests, inviteTests)
+
+var accountTests = []test{
 	{"CreateStoresHashedPassword", testAgentCreate},
 	{"CreateRejectsInvalidInput", testAgentCreateInvalid},
 	{"CreateEmailIsUniqueIgnoringCase", testAgentEmailUnique},
@@ -23,6 +28,8 @@ var agentTests = []test{
 	{"ListSortedByEmail", testAgentList},
 	{"SetDisabled", testAgentSetDisabled},
 	{"SetPasswordHash", testAgentSetPasswordHash},
+	{"SetName", testAgentSetName},
+	{"ChangePassword", testAgentChangePassword},
 	{"UpdatesOfMissingAgentAreNotFound", testAgentUpdateMissing},
 }
 
@@ -72,7 +79,7 @@ func testAgentCreate(t *testing.T, f Factory) {
 	s := f.New(t)
 	before := time.Now().Truncate(time.Millisecond)
 	a := createAgent(t, s, models.AgentInput{Email: " Ada@Example.com ", Name: "Ada", Password: adaPassword})
-	if a.ID.IsZero() || a.Email != "ada@example.com" || a.Name != "Ada" || a.CreatedAt.Before(before) || a.Disabled {
+	if a.ID.IsZero() || a.Email != "ada@example.com" || a.Name != "Ada" || a.CreatedAt.Before(before) || a.Disabled || a.Role != models.RoleAdmin {
 		t.Errorf("Create = %+v", a)
 	}
 	if len(a.PasswordHash) == 0 || strings.Contains(string(a.PasswordHash), adaPassword) {
@@ -201,10 +208,11 @@ func testAgentList(t *testing.T, f Factory) {
 	} {
 		want = append(want, *createAgent(t, s, in))
 	}
-	if err := s.Agents.SetDisabled(t.Context(), want[0].ID, true); err != nil {
+	// Charlie, the first, is the admin, so Ada is the one to disable.
+	if err := s.Agents.SetDisabled(t.Context(), want[1].ID, true); err != nil {
 		t.Fatalf("SetDisabled: %v", err)
 	}
-	want[0].Disabled = true
+	want[1].Disabled = true
 	want = []models.Agent{want[1], want[2], want[0]} // ada, bob, charlie
 	got, err := s.Agents.List(t.Context())
 	if err != nil {
@@ -217,6 +225,7 @@ func testAgentList(t *testing.T, f Factory) {
 
 func testAgentSetDisabled(t *testing.T, f Factory) {
 	s := f.New(t)
+	createAgent(t, s, bossInput()) // the admin, so that Ada is not the last one
 	ada := createAgent(t, s, adaInput())
 	for _, disabled := range []bool{true, true, false, true, false} {
 		if err := s.Agents.SetDisabled(t.Context(), ada.ID, disabled); err != nil {
@@ -251,14 +260,92 @@ func testAgentSetPasswordHash(t *testing.T, f Factory) {
 	authenticate(t, s, ada.Email, adaPassword, false)
 }
 
+// bossInput is an agent created first in tests that need the admin out
+// of the way: the first agent is always an admin.
+func bossInput() models.AgentInput {
+	return models.AgentInput{Email: "boss@example.com", Name: "Boss", Password: "the boss's own password"}
+}
+
+func testAgentSetName(t *testing.T, f Factory) {
+	s := f.New(t)
+	ada := createAgent(t, s, adaInput())
+	if err := s.Agents.SetName(t.Context(), ada.ID, "  Countess of Lovelace "); err != nil {
+		t.Fatalf("SetName: %v", err)
+	}
+	want := *ada
+	want.Name = "Countess of Lovelace"
+	if diff := cmp.Diff(&want, getAgent(t, s, ada.ID), equateAgents); diff != "" {
+		t.Errorf("after SetName (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"", "   ", strings.Repeat("a", models.MaxNameLen+1), "Ada\u202eevil"} {
+		err := s.Agents.SetName(t.Context(), ada.ID, bad)
+		var verr *models.ValidationError
+		if !errors.As(err, &verr) || verr.Fields["name"] == "" {
+			t.Errorf("SetName(%q) = %v, want a ValidationError on name", bad, err)
+		}
+	}
+	if got := getAgent(t, s, ada.ID).Name; got != want.Name {
+		t.Errorf("name after rejected renames = %q, want %q", got, want.Name)
+	}
+}
+
+func testAgentChangePassword(t *testing.T, f Factory) {
+	s := f.New(t)
+	createAgent(t, s, bossInput())
+	ada := createAgent(t, s, adaInput())
+	const next = "a new and better password"
+
+	err := s.Agents.ChangePassword(t.Context(), ada.ID, "wrong horse battery", next)
+	if !errors.Is(err, models.ErrInvalidCredentials) {
+		t.Errorf("ChangePassword with a wrong current password = %v, want ErrInvalidCredentials", err)
+	}
+	err = s.Agents.ChangePassword(t.Context(), ada.ID, adaPassword, "short")
+	var verr *models.ValidationError
+	if !errors.As(err, &verr) || verr.Fields["password"] == "" {
+		t.Errorf("ChangePassword to a short password = %v, want a ValidationError on password", err)
+	}
+	authenticate(t, s, ada.Email, adaPassword, true)
+
+	if err := s.Agents.ChangePassword(t.Context(), ada.ID, adaPassword, next); err != nil {
+		t.Fatalf("ChangePassword: %v", err)
+	}
+	authenticate(t, s, ada.Email, next, true)
+	authenticate(t, s, ada.Email, adaPassword, false)
+	// The old password is no longer the current one.
+	if err := s.Agents.ChangePassword(t.Context(), ada.ID, adaPassword, "yet another password"); !errors.Is(err, models.ErrInvalidCredentials) {
+		t.Errorf("ChangePassword with the replaced password = %v, want ErrInvalidCredentials", err)
+	}
+
+	// A disabled agent has no session to change it from.
+	if err := s.Agents.SetDisabled(t.Context(), ada.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Agents.ChangePassword(t.Context(), ada.ID, next, "yet another password"); !errors.Is(err, models.ErrInvalidCredentials) {
+		t.Errorf("ChangePassword of a disabled agent = %v, want ErrInvalidCredentials", err)
+	}
+}
+
 // testAgentUpdateMissing: an administrator's action on an agent deleted
 // meanwhile must say so rather than succeed silently.
 func testAgentUpdateMissing(t *testing.T, f Factory) {
 	s := f.New(t)
 	createAgent(t, s, adaInput())
 	missing := models.NewID()
-	if err := s.Agents.SetDisabled(t.Context(), missing, true); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("SetDisabled(missing) = %v, want ErrNotFound", err)
+	for _, disabled := range []bool{true, false} {
+		if err := s.Agents.SetDisabled(t.Context(), missing, disabled); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("SetDisabled(missing, %v) = %v, want ErrNotFound", disabled, err)
+		}
+	}
+	for _, role := range []models.Role{models.RoleAdmin, models.RoleAgent} {
+		if err := s.Agents.SetRole(t.Context(), missing, role); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("SetRole(missing, %s) = %v, want ErrNotFound", role, err)
+		}
+	}
+	if err := s.Agents.SetName(t.Context(), missing, "Nobody"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("SetName(missing) = %v, want ErrNotFound", err)
+	}
+	if err := s.Agents.ChangePassword(t.Context(), missing, adaPassword, "a new and better password"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("ChangePassword(missing) = %v, want ErrNotFound", err)
 	}
 	hash, err := models.HashPassword("a new and better password")
 	if err != nil {

@@ -101,7 +101,7 @@ func testCallConcurrentCalls(t *testing.T, f Factory) {
 		})
 		if i == n/2 {
 			wg.Go(func() {
-				if err := s.Tickets.SetStatus(t.Context(), tk.ID, models.StatusClosed); err != nil {
+				if err := s.Tickets.SetStatus(t.Context(), tk.ID, models.StatusClosed, refAda); err != nil {
 					errs <- err
 				}
 			})

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func fill(t testing.TB, s *models.Store) filled {
 		ticket int
 		status models.TicketStatus
 	}{{1, models.StatusClosed}, {2, models.StatusClosed}, {2, models.StatusOpen}} {
-		if err := s.Tickets.SetStatus(ctx, fl.tickets[st.ticket].ID, st.status); err != nil {
+		if err := s.Tickets.SetStatus(ctx, fl.tickets[st.ticket].ID, st.status, refAda); err != nil {
 			t.Fatalf("SetStatus: %v", err)
 		}
 	}
@@ -88,7 +89,8 @@ func dump(t testing.TB, s *models.Store) []models.Item {
 	}
 	for i := 1; i < len(items); i++ {
 		if kind(items[i]) < kind(items[i-1]) {
-			t.Fatalf("Dump gave %s after %s, want agents, tickets, calls and counters in that order", describe(items[i]), describe(items[i-1]))
+			t.Fatalf("Dump gave %s after %s, want agents, tickets, timeline entries, calls, deletion records and counters in that order",
+				describeItem(items[i]), describeItem(items[i-1]))
 		}
 	}
 	return items
@@ -98,7 +100,7 @@ func dump(t testing.TB, s *models.Store) []models.Item {
 // several fields set.
 func kind(it models.Item) int {
 	set, k := 0, 0
-	for i, p := range []bool{it.Agent != nil, it.Ticket != nil, it.Call != nil, it.Counter != nil} {
+	for i, p := range []bool{it.Agent != nil, it.Ticket != nil, it.Activity != nil, it.Call != nil, it.Deletion != nil, it.Counter != nil} {
 		if p {
 			set, k = set+1, i
 		}
@@ -109,6 +111,18 @@ func kind(it models.Item) int {
 	return k
 }
 
+// describeItem is describe, which predates timelines and deletions,
+// naming those too.
+func describeItem(it models.Item) string {
+	switch {
+	case it.Activity != nil:
+		return fmt.Sprintf("timeline entry %s (%s)", it.Activity.ID.Hex(), it.Activity.Kind)
+	case it.Deletion != nil:
+		return fmt.Sprintf("deletion record of #%d", it.Deletion.Number)
+	}
+	return describe(it)
+}
+
 // key identifies an item within its kind.
 func key(it models.Item) string {
 	switch {
@@ -116,8 +130,12 @@ func key(it models.Item) string {
 		return it.Agent.ID.Hex()
 	case it.Ticket != nil:
 		return it.Ticket.ID.Hex()
+	case it.Activity != nil:
+		return it.Activity.ID.Hex()
 	case it.Call != nil:
 		return it.Call.ID.Hex()
+	case it.Deletion != nil:
+		return it.Deletion.ID.Hex()
 	case it.Counter != nil:
 		return it.Counter.Name
 	}
@@ -145,6 +163,13 @@ func testDumpHoldsEverything(t *testing.T, f Factory) {
 	}
 	for _, tk := range fl.tickets {
 		want = append(want, models.Item{Ticket: getTicket(t, s, tk.ID)})
+		timeline, err := s.Tickets.Timeline(t.Context(), tk.ID)
+		if err != nil {
+			t.Fatalf("Timeline(#%d): %v", tk.Number, err)
+		}
+		for _, a := range timeline {
+			want = append(want, models.Item{Activity: &a})
+		}
 	}
 	for _, sid := range fl.sids {
 		want = append(want, models.Item{Call: getCall(t, s, sid)})
@@ -153,7 +178,7 @@ func testDumpHoldsEverything(t *testing.T, f Factory) {
 	got := dump(t, s)
 	for _, it := range got {
 		if kind(it) < 0 {
-			t.Errorf("Dump gave an item with %s and other fields set, want exactly one", describe(it))
+			t.Errorf("Dump gave an item with %s and other fields set, want exactly one", describeItem(it))
 		}
 	}
 	// A store may keep other counters; the ticket numbers must be there.
@@ -171,7 +196,7 @@ func restoreAll(t testing.TB, s *models.Store, items []models.Item, wantInserted
 	for _, it := range items {
 		inserted, err := s.Restore(t.Context(), it)
 		if err != nil || inserted != wantInserted {
-			t.Errorf("Restore(%s) = %v, %v; want %v, nil", describe(it), inserted, err, wantInserted)
+			t.Errorf("Restore(%s) = %v, %v; want %v, nil", describeItem(it), inserted, err, wantInserted)
 		}
 	}
 }

@@ -13,11 +13,13 @@ import (
 	"github.com/ringdesk/ringdesk/models"
 )
 
-var ticketListTests = []test{
+// ticketListTests page through tickets: List, then Find's views and
+// searches.
+var ticketListTests = append([]test{
 	{"PagesNewestFirst", testListPages},
 	{"BreaksCreatedAtTiesByID", testListTies},
 	{"PagesStableWhileNewTicketsArrive", testListStable},
-}
+}, findTests...)
 
 // newestFirst sorts tickets as List does: by creation time, then by id,
 // both descending. Tickets created within one millisecond tie on time,
@@ -165,7 +167,7 @@ func testListStable(t *testing.T, f Factory) {
 	// within one millisecond their random ids could order them either way.
 	time.Sleep(2 * time.Millisecond)
 	fresh := createTickets(t, s, 100, 3)
-	if err := s.Tickets.SetStatus(t.Context(), old[4].ID, models.StatusClosed); err != nil {
+	if err := s.Tickets.SetStatus(t.Context(), old[4].ID, models.StatusClosed, refAda); err != nil {
 		t.Fatalf("SetStatus: %v", err)
 	}
 	old[4] = *getTicket(t, s, old[4].ID)

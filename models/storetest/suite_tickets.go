@@ -10,7 +10,9 @@ import (
 	"github.com/ringdesk/ringdesk/models"
 )
 
-var ticketTests = []test{
+// ticketTests are the ticket repository's tests; the helpdesk's
+// (assignment, timeline, counts, deletion) follow the basics.
+var ticketTests = append([]test{
 	{"CreateAssignsIDNumberStatusAndTime", testTicketCreate},
 	{"CreateConcurrentlyGivesNumbersOneToN", testTicketCreateConcurrently},
 	{"CreateSameIdempotencyKeyReturnsFirstTicket", testTicketIdempotentReplay},
@@ -20,7 +22,7 @@ var ticketTests = []test{
 	{"SetStatusAndGet", testTicketSetStatus},
 	{"CountOpenFollowsSetStatus", testTicketCountOpen},
 	{"MissingIDIsNotFound", testTicketMissing},
-}
+}, helpdeskTests...)
 
 func testTicketCreate(t *testing.T, f Factory) {
 	s := f.New(t)
@@ -173,8 +175,8 @@ func testTicketSetStatus(t *testing.T, f Factory) {
 	s := f.New(t)
 	ctx := t.Context()
 	tk := createTickets(t, s, 1, 1)[0]
-	for _, status := range []models.TicketStatus{models.StatusClosed, models.StatusOpen, models.StatusClosed} {
-		if err := s.Tickets.SetStatus(ctx, tk.ID, status); err != nil {
+	for _, status := range []models.TicketStatus{models.StatusClosed, models.StatusOpen, models.StatusPending, models.StatusClosed} {
+		if err := s.Tickets.SetStatus(ctx, tk.ID, status, refAda); err != nil {
 			t.Fatalf("SetStatus(%s): %v", status, err)
 		}
 		got := getTicket(t, s, tk.ID)
@@ -214,10 +216,11 @@ func testTicketCountOpen(t *testing.T, f Factory) {
 		{2, models.StatusClosed, 2}, // closing a closed ticket changes nothing
 		{0, models.StatusOpen, 3},
 		{1, models.StatusClosed, 2},
+		{3, models.StatusPending, 2}, // pending is not closed
 		{3, models.StatusClosed, 1},
 	}
 	for _, st := range steps {
-		if err := s.Tickets.SetStatus(ctx, tickets[st.ticket].ID, st.status); err != nil {
+		if err := s.Tickets.SetStatus(ctx, tickets[st.ticket].ID, st.status, refAda); err != nil {
 			t.Fatalf("SetStatus: %v", err)
 		}
 		count(st.want)
@@ -232,7 +235,7 @@ func testTicketMissing(t *testing.T, f Factory) {
 	if got, err := s.Tickets.Get(ctx, missing); !errors.Is(err, models.ErrNotFound) || got != nil {
 		t.Errorf("Get(missing) = %v, %v; want nil, ErrNotFound", got, err)
 	}
-	if err := s.Tickets.SetStatus(ctx, missing, models.StatusClosed); !errors.Is(err, models.ErrNotFound) {
+	if err := s.Tickets.SetStatus(ctx, missing, models.StatusClosed, refAda); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("SetStatus(missing) = %v, want ErrNotFound", err)
 	}
 }
