@@ -23,6 +23,10 @@ func (h *Handler) callRecorded(ctx context.Context, call *models.Call) {
 		h.live.mu.Unlock()
 		if changed {
 			h.refreshCounters()
+			if waiting {
+				// Off the webhook's path: the provider waits for its answer.
+				go h.publishCaller(ctx, call)
+			}
 		}
 	}
 	if call.TicketID != nil {

@@ -3,16 +3,23 @@ package handlers
 import (
 	"context"
 	"time"
+
+	"github.com/ringdesk/ringdesk/models"
 )
 
 // countersInterval is how often the counters may be recounted.
 const countersInterval = time.Second
 
-// liveCounters is the header's "3 open · 1 waiting · 2 online".
+// liveCounters is the header's "3 open · 1 waiting · 2 online" and the
+// counts on the dashboard's view tabs.
 type liveCounters struct {
 	OpenTickets  int64 `json:"openTickets"`
 	CallsWaiting int   `json:"callsWaiting"`
 	AgentsOnline int   `json:"agentsOnline"`
+	// Views counts every view but "mine", by name; Mine counts each
+	// connected agent's own view, by agent id.
+	Views map[string]int64 `json:"views"`
+	Mine  map[string]int64 `json:"mine"`
 }
 
 // currentCounters returns the counters, counting them now if they never
@@ -67,14 +74,46 @@ func (h *Handler) refreshCounters() {
 
 func (h *Handler) recount(ctx context.Context) {
 	open, err := h.tickets.CountOpen(ctx)
+	var views, mine map[string]int64
+	if err == nil {
+		views, mine, err = h.countViews(ctx)
+	}
 	h.live.mu.Lock()
 	defer h.live.mu.Unlock()
 	if err != nil {
-		h.log.Warn("live counters: count open tickets", "err", err)
+		h.log.Warn("live counters: count tickets", "err", err)
 	} else {
 		h.live.counters.OpenTickets = open
+		h.live.counters.Views, h.live.counters.Mine = views, mine
 		h.live.counted = true
 	}
 	h.live.counters.CallsWaiting = len(h.live.waiting)
 	h.live.counters.AgentsOnline = h.live.broker.agentsOnline()
+}
+
+// countViews counts the dashboard's views: the shared ones once, "mine"
+// for each agent with a dashboard open.
+func (h *Handler) countViews(ctx context.Context) (views, mine map[string]int64, err error) {
+	mine = map[string]int64{}
+	var c models.ViewCounts
+	for _, hex := range h.live.broker.agents() {
+		id, perr := models.ParseID(hex)
+		if perr != nil {
+			continue
+		}
+		if c, err = h.tickets.Counts(ctx, id); err != nil {
+			return nil, nil, err
+		}
+		mine[hex] = c.Mine
+	}
+	if len(mine) == 0 {
+		if c, err = h.tickets.Counts(ctx, models.ID{}); err != nil {
+			return nil, nil, err
+		}
+	}
+	views = map[string]int64{
+		string(models.ViewOpen): c.Open, string(models.ViewUnassigned): c.Unassigned,
+		string(models.ViewPending): c.Pending, string(models.ViewClosed): c.Closed, string(models.ViewAll): c.All,
+	}
+	return views, mine, nil
 }

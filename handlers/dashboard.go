@@ -2,41 +2,107 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ringdesk/ringdesk/models"
 )
 
-// showDashboard handles "GET /dashboard": tickets newest first, one page
-// per view, paged by cursor (?before=) so each view is a single query.
+// showDashboard handles "GET /dashboard": one view of the tickets (open,
+// mine, unassigned, pending, closed, all), optionally searched (?q=),
+// newest first, paged by cursor (?before=) so each page is one query.
 func (h *Handler) showDashboard(c *gin.Context) {
+	view, ok := models.ParseView(c.Query("view"))
+	if !ok {
+		c.Redirect(http.StatusSeeOther, "/dashboard")
+		return
+	}
+	q := strings.TrimSpace(c.Query("q"))
+	if r := []rune(q); len(r) > maxSearchLength {
+		q = string(r[:maxSearchLength])
+	}
 	var after *models.Cursor
 	if raw := c.Query("before"); raw != "" {
 		cur, err := models.ParseCursor(raw)
 		if err != nil {
-			c.Redirect(http.StatusSeeOther, "/dashboard")
+			c.Redirect(http.StatusSeeOther, dashboardURL(view, q, ""))
 			return
 		}
 		after = &cur
 	}
+	me := currentAgent(c)
 	since := h.live.broker.lastID() // before reading: later changes arrive live
-	tickets, next, err := h.tickets.List(c, after, models.PageSize)
+	query := models.Query{View: view, Agent: me.ID, Search: models.ParseSearch(q, h.cfg.PhoneRegion)}
+	tickets, next, err := h.tickets.Find(c, query, after, models.PageSize)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	counts, err := h.tickets.Counts(c, me.ID)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	now := h.now()
-	data := viewData{Title: "Dashboard", LiveSince: since, FirstPage: after == nil, Tickets: make([]ticketView, len(tickets))}
+	data := viewData{
+		Title: "Dashboard", LiveSince: since, FirstPage: after == nil, Tickets: make([]ticketView, len(tickets)),
+		View: string(view), Query: q, Views: viewTabs(view, q, counts),
+	}
 	for i := range tickets {
 		data.Tickets[i] = newTicketView(&tickets[i], now, h.voice != "")
 	}
 	if next != nil {
-		data.NextPage = "/dashboard?before=" + next.String()
+		data.NextPage = dashboardURL(view, q, next.String())
 	}
 	c.Header("Cache-Control", "no-store")
 	h.render(c, http.StatusOK, "dashboard", data)
+}
+
+// maxSearchLength bounds the search box.
+const maxSearchLength = 200
+
+// dashboardURL is the address of a view, a search and a page.
+func dashboardURL(view models.View, q, before string) string {
+	v := url.Values{}
+	if view != models.ViewOpen {
+		v.Set("view", string(view))
+	}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if before != "" {
+		v.Set("before", before)
+	}
+	if len(v) == 0 {
+		return "/dashboard"
+	}
+	return "/dashboard?" + v.Encode()
+}
+
+// dashboardViews are the dashboard's views, in the order the tabs show them.
+var dashboardViews = []struct {
+	view  models.View
+	label string
+	count func(models.ViewCounts) int64
+}{
+	{models.ViewOpen, "Open", func(c models.ViewCounts) int64 { return c.Open }},
+	{models.ViewMine, "Mine", func(c models.ViewCounts) int64 { return c.Mine }},
+	{models.ViewUnassigned, "Unassigned", func(c models.ViewCounts) int64 { return c.Unassigned }},
+	{models.ViewPending, "Pending", func(c models.ViewCounts) int64 { return c.Pending }},
+	{models.ViewClosed, "Closed", func(c models.ViewCounts) int64 { return c.Closed }},
+	{models.ViewAll, "All", func(c models.ViewCounts) int64 { return c.All }},
+}
+
+// viewTabs are the tabs: each view with its count, keeping the search.
+func viewTabs(current models.View, q string, counts models.ViewCounts) []viewTab {
+	tabs := make([]viewTab, len(dashboardViews))
+	for i, v := range dashboardViews {
+		tabs[i] = viewTab{Name: string(v.view), Label: v.label, Count: v.count(counts), Current: v.view == current, URL: dashboardURL(v.view, q, "")}
+	}
+	return tabs
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

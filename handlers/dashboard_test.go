@@ -58,11 +58,12 @@ func TestDashboardShowsTickets(t *testing.T) {
 
 	older := app.createTicket(t, "Ada Lovelace", "+44 20 7946 0958", "The engine\nstopped.")
 	newer := app.createTicket(t, "<script>alert(1)</script>", "415-555-2671", `<img src=x onerror="alert(2)"> & more`)
-	if err := app.store.Tickets.SetStatus(t.Context(), older.ID, models.StatusClosed); err != nil {
+	if err := app.store.Tickets.SetStatus(t.Context(), older.ID, models.StatusClosed, models.AgentRef{}); err != nil {
 		t.Fatal(err)
 	}
 
-	resp := app.get(t, c, "/dashboard")
+	// All: the dashboard opens on Open, which hides the closed one.
+	resp := app.get(t, c, "/dashboard?view=all")
 	resp.wantStatus(t, http.StatusOK)
 	for _, raw := range []string{"<script>alert(1)", "<img src=x"} {
 		if strings.Contains(resp.body, raw) {
@@ -211,7 +212,7 @@ func TestSetTicketStatus(t *testing.T) {
 
 	t.Run("dashboard shows the change", func(t *testing.T) {
 		app.postForm(t, c, "/tickets/"+id+"/status", url.Values{"status": {"closed"}}).wantStatus(t, http.StatusSeeOther)
-		shown := dashboardTickets(t, app.get(t, c, "/dashboard").doc(t))
+		shown := dashboardTickets(t, app.get(t, c, "/dashboard?view=closed").doc(t))
 		if len(shown) != 1 || shown[0].Status != "Closed" {
 			t.Errorf("dashboard shows %+v, want the ticket closed", shown)
 		}

@@ -103,6 +103,8 @@ func TestEventsEndWhenTheSessionIsRevokedElsewhere(t *testing.T) {
 			t.Parallel()
 			app := newTestApp(t)
 			app.h.SetSessionCheck(100 * time.Millisecond)
+			// Another admin, so that this one may be disabled.
+			app.newAgent(t)
 			c := app.client(t)
 			agent := app.signIn(t, c)
 			s := app.openEvents(t, c, "")

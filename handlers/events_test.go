@@ -155,9 +155,9 @@ func TestEventsStreamTicketsAsTheyChange(t *testing.T) {
 	if closed.ID != created.ID || closed.Created || !strings.Contains(closed.HTML, "ticket-closed") {
 		t.Errorf("status change event = %+v, want the same card, closed", closed)
 	}
-	counters := decodeEvent[map[string]int](t, s.next(t, "counters", 3*time.Second))
-	if counters["openTickets"] != 0 {
-		t.Errorf("counters after closing the only ticket = %v, want 0 open", counters)
+	counters := decodeEvent[counterEvent](t, s.next(t, "counters", 3*time.Second))
+	if counters.OpenTickets != 0 || counters.Views["closed"] != 1 {
+		t.Errorf("counters after closing the only ticket = %+v, want 0 open and 1 closed", counters)
 	}
 }
 
@@ -203,8 +203,8 @@ func TestEventsPresenceAndTaken(t *testing.T) {
 
 	app.postJSON(t, one, "/presence", map[string]any{"stream": stream, "ready": true}).wantStatus(t, http.StatusNoContent)
 	for {
-		c := decodeEvent[map[string]int](t, s2.next(t, "counters", 3*time.Second))
-		if c["agentsOnline"] == 1 {
+		c := decodeEvent[counterEvent](t, s2.next(t, "counters", 3*time.Second))
+		if c.AgentsOnline == 1 {
 			break
 		}
 	}
@@ -241,4 +241,13 @@ func TestEventsStartAfterThePageWasRendered(t *testing.T) {
 	if !strings.Contains(ev.HTML, "In The Gap") {
 		t.Errorf("first ticket event = %s, want the ticket created in the gap", ev.HTML)
 	}
+}
+
+// counterEvent is the data of a "counters" event.
+type counterEvent struct {
+	OpenTickets  int64            `json:"openTickets"`
+	CallsWaiting int              `json:"callsWaiting"`
+	AgentsOnline int              `json:"agentsOnline"`
+	Views        map[string]int64 `json:"views"`
+	Mine         map[string]int64 `json:"mine"`
 }

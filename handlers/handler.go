@@ -23,9 +23,18 @@ import (
 type TicketStore interface {
 	Create(ctx context.Context, t *models.Ticket) (created bool, err error)
 	Get(ctx context.Context, id models.ID) (*models.Ticket, error)
-	SetStatus(ctx context.Context, id models.ID, status models.TicketStatus) error
+	SetStatus(ctx context.Context, id models.ID, status models.TicketStatus, by models.AgentRef) error
 	List(ctx context.Context, after *models.Cursor, limit int) ([]models.Ticket, *models.Cursor, error)
 	CountOpen(ctx context.Context) (int64, error)
+	RenameAgent(ctx context.Context, ref models.AgentRef) error
+	Assign(ctx context.Context, id models.ID, to *models.AgentRef, by models.AgentRef) error
+	AddNote(ctx context.Context, id models.ID, by models.AgentRef, body string) (*models.Activity, error)
+	Timeline(ctx context.Context, id models.ID) ([]models.Activity, error)
+	Find(ctx context.Context, q models.Query, after *models.Cursor, limit int) ([]models.Ticket, *models.Cursor, error)
+	Counts(ctx context.Context, agent models.ID) (models.ViewCounts, error)
+	ForPhone(ctx context.Context, phone string, limit int) ([]models.Ticket, error)
+	Delete(ctx context.Context, id models.ID, by models.AgentRef) error
+	DeleteOpenByPhone(ctx context.Context, phone string, by models.AgentRef) (int64, error)
 }
 
 // AgentStore is what the handlers need from the agent repository.
@@ -36,6 +45,14 @@ type AgentStore interface {
 	Authenticate(ctx context.Context, email, password string) (*models.Agent, error)
 	RevokeSession(ctx context.Context, id models.ID, sid string, expires time.Time) error
 	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
+	List(ctx context.Context) ([]models.Agent, error)
+	SetRole(ctx context.Context, id models.ID, role models.Role) error
+	SetDisabled(ctx context.Context, id models.ID, disabled bool) error
+	SetName(ctx context.Context, id models.ID, name string) error
+	ChangePassword(ctx context.Context, id models.ID, current, next string) error
+	CreateInvite(ctx context.Context, in models.InviteInput, now time.Time) (string, error)
+	CheckInvite(ctx context.Context, token string, now time.Time) (*models.Invite, error)
+	UseInvite(ctx context.Context, token, name, password string, now time.Time) (*models.Agent, error)
 }
 
 // SetupStore holds the first agent's one-time sign-up token.

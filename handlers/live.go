@@ -176,6 +176,18 @@ func (b *broker) endSession(sid string) {
 	}
 }
 
+// endAgent ends every stream of agent agentID, who has just been
+// disabled: whatever session opened them, none may carry another event.
+func (b *broker) endAgent(agentID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		if s.agentID == agentID {
+			b.stop(s)
+		}
+	}
+}
+
 // unsubscribe closes a stream.
 func (b *broker) unsubscribe(s *subscriber) {
 	b.mu.Lock()
@@ -215,6 +227,21 @@ func (b *broker) agentsOnline() int {
 }
 
 // lastID is the id of the latest event, or "" before the first.
+// agents lists the agents with a stream open, by id.
+func (b *broker) agents() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for s := range b.subs {
+		if !seen[s.agentID] {
+			seen[s.agentID] = true
+			out = append(out, s.agentID)
+		}
+	}
+	return out
+}
+
 func (b *broker) lastID() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -39,6 +39,8 @@ func (h *Handler) Routes() (http.Handler, error) {
 	public.POST("/logout", h.logout)
 	public.GET("/setup", h.showSetup)
 	public.POST("/setup", h.createFirstAgent)
+	public.GET("/invite", h.showInvite)
+	public.POST("/invite", h.acceptInvite)
 	public.POST("/token", h.issueToken)
 
 	// The configured provider's webhooks, each checked against its
@@ -66,9 +68,25 @@ func (h *Handler) Routes() (http.Handler, error) {
 	agent.GET("/dashboard", h.showDashboard)
 	agent.GET("/tickets/:id", h.showTicket)
 	agent.POST("/tickets/:id/status", h.setTicketStatus)
+	agent.POST("/tickets/:id/assign", h.assignTicket)
+	agent.POST("/tickets/:id/notes", h.addNote)
+	agent.GET("/tickets/:id/delete", h.confirmDelete)
+	agent.POST("/tickets/:id/delete", h.deleteTicket)
 	agent.GET("/events", h.streamEvents)
 	agent.POST("/presence", h.setPresence)
 	agent.POST("/calls/taken", h.callTaken)
+	agent.POST("/calls/caller-ticket", h.openCallerTicket)
+	agent.GET("/account", h.showAccount)
+	agent.POST("/account", h.updateAccount)
+
+	// Admins only.
+	admin := r.Group("/", h.loadSession, h.requireAgent, h.requireAdmin)
+	admin.GET("/agents", h.listAgents)
+	admin.POST("/agents/invite", h.inviteAgent)
+	admin.POST("/agents/:id/disable", h.disableAgent)
+	admin.POST("/agents/:id/enable", h.enableAgent)
+	admin.POST("/agents/:id/reset", h.resetPassword)
+	admin.POST("/agents/:id/role", h.setAgentRole)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -199,18 +199,70 @@ func validKey(k string) bool {
 	return true
 }
 
-// showTicket handles "GET /tickets/:id": the page, or the ticket as JSON.
+// showTicket handles "GET /tickets/:id": the page, or the ticket with its
+// notes as JSON.
 func (h *Handler) showTicket(c *gin.Context) {
-	since := h.live.broker.lastID() // before reading: later changes arrive live
-	t, ok := h.ticketFromPath(c)
+	id, ok := h.ticketIDFromPath(c)
 	if !ok {
 		return
 	}
 	if wantsJSON(c) {
-		c.JSON(http.StatusOK, t)
+		t, err := h.tickets.Get(c, id)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		timeline, err := h.tickets.Timeline(c, id)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		notes := []models.Note{}
+		for _, a := range timeline {
+			if a.Kind == models.ActivityNote {
+				notes = append(notes, a.Note())
+			}
+		}
+		c.JSON(http.StatusOK, ticketJSON{Ticket: t, Notes: notes})
+		return
+	}
+	h.showTicketPage(c, id, http.StatusOK, noteForm{})
+}
+
+// ticketJSON is a ticket with its notes, as "GET /tickets/:id" answers.
+type ticketJSON struct {
+	*models.Ticket
+	Notes []models.Note `json:"notes"`
+}
+
+// showTicketPage renders the ticket page: the ticket, its timeline (calls,
+// notes, assignments and status changes, oldest first), the customer's
+// other tickets, and the note form as given (kept when it was refused).
+func (h *Handler) showTicketPage(c *gin.Context, id models.ID, status int, note noteForm) {
+	since := h.live.broker.lastID() // before reading: later changes arrive live
+	t, err := h.tickets.Get(c, id)
+	if err != nil {
+		h.fail(c, err)
 		return
 	}
 	calls, err := h.calls.ForTicket(c, t.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	activities, err := h.tickets.Timeline(c, t.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var history []models.Ticket
+	if t.PhoneNumber != "" {
+		if history, err = h.tickets.ForPhone(c, t.PhoneNumber, historySize+1); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	agents, err := h.agents.List(c)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -221,51 +273,52 @@ func (h *Handler) showTicket(c *gin.Context) {
 	for i := range calls {
 		v.Calls[i] = newCallView(calls[i].Summary(), &calls[i], now)
 	}
+	data := viewData{
+		Title: "Ticket #" + itoa(t.Number), Ticket: &v, LiveSince: since, Note: note,
+		Timeline:  newTimeline(t, calls, activities, now),
+		Assignees: assigneeOptions(agents, t.Assignee),
+	}
+	for i := range history {
+		if history[i].ID == t.ID {
+			continue
+		}
+		if len(data.History) == historySize {
+			data.MoreHistory = true
+			break
+		}
+		data.History = append(data.History, newTicketView(&history[i], now, h.voice != ""))
+	}
 	c.Header("Cache-Control", "no-store")
-	h.render(c, http.StatusOK, "ticket", viewData{Title: "Ticket #" + itoa(t.Number), Ticket: &v, LiveSince: since})
+	h.render(c, status, "ticket", data)
 }
 
-// setTicketStatus handles "POST /tickets/:id/status" (status=open|closed).
+// historySize is how many of the customer's other tickets the page lists.
+const historySize = 10
+
+// setTicketStatus handles "POST /tickets/:id/status" (status=open,
+// pending or closed).
 func (h *Handler) setTicketStatus(c *gin.Context) {
-	id, err := models.ParseID(c.Param("id"))
-	if err != nil {
-		h.fail(c, models.ErrNotFound)
-		return
-	}
-	if err := parseForm(c); err != nil {
-		h.fail(c, err)
+	id, ok := h.ticketIDFromPath(c)
+	if !ok || !h.postedForm(c) {
 		return
 	}
 	status, ok := models.ParseStatus(c.Request.PostForm.Get("status"))
 	if !ok {
-		if wantsJSON(c) {
-			refuseFields(c, http.StatusUnprocessableEntity, map[string]string{"status": "Status must be open or closed."})
-			return
-		}
-		h.setFlash(c, "error", "Status must be open or closed.")
-		c.Redirect(http.StatusSeeOther, backTo(c, "/dashboard"))
+		h.refuseField(c, "status", "Status must be open, pending or closed.")
 		return
 	}
-	if err := h.tickets.SetStatus(c, id, status); err != nil {
+	if err := h.tickets.SetStatus(c, id, status, agentRef(currentAgent(c))); err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.publishTicket(c, id)
-	if wantsJSON(c) {
-		t, err := h.tickets.Get(c, id)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, t)
-		return
-	}
-	verb := "closed"
-	if status == models.StatusOpen {
-		verb = "reopened"
-	}
-	h.setFlash(c, "success", "Ticket "+verb+".")
-	c.Redirect(http.StatusSeeOther, backTo(c, "/dashboard")+"#ticket-"+id.Hex())
+	h.ticketChanged(c, id, statusChanged[status])
+}
+
+// statusChanged is the flash after a status change.
+var statusChanged = map[models.TicketStatus]string{
+	models.StatusOpen:    "Ticket reopened.",
+	models.StatusPending: "Ticket marked as waiting on the customer.",
+	models.StatusClosed:  "Ticket closed.",
 }
 
 // ticketFromPath loads the ticket named by :id, answering 404 itself when

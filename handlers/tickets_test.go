@@ -179,7 +179,7 @@ func TestCreateTicketJSON(t *testing.T) {
 			var got map[string]any
 			resp.json(t, &got)
 
-			wantKeys := []string{"createdAt", "description", "id", "name", "number", "phoneNumber", "status", "updatedAt"}
+			wantKeys := []string{"assignee", "createdAt", "description", "id", "name", "number", "phoneNumber", "status", "updatedAt"}
 			if diff := cmp.Diff(wantKeys, sortedKeys(got)); diff != "" {
 				t.Fatalf("JSON fields (-want +got):\n%s", diff)
 			}

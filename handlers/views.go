@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -37,10 +39,28 @@ type viewData struct {
 	Setup setupForm
 	// dashboard
 	Tickets   []ticketView
-	NextPage  string // URL of the next (older) page, "" on the last page
-	FirstPage bool   // whether this is the newest page
+	NextPage  string    // URL of the next (older) page, "" on the last page
+	FirstPage bool      // whether this is the newest page
+	View      string    // the dashboard's view, "open" by default
+	Views     []viewTab // the dashboard's views with their counts
+	Query     string    // the search box, as typed
 	// ticket page
-	Ticket *ticketView
+	Ticket      *ticketView
+	Timeline    []timelineEntry
+	Note        noteForm
+	Assignees   []assigneeOption
+	History     []ticketView // the customer's other tickets, newest first
+	MoreHistory bool
+	// delete confirmation: how many open tickets share the number
+	SamePhoneOpen int
+	// agents: the team, the invite form and a one-time link just made
+	Agents     []agentRow
+	InviteForm inviteForm
+	Link       *oneTimeLink
+	// invite: the page a one-time link opens
+	Join joinForm
+	// account: the signed-in agent's own name and password
+	Account accountForm
 	// error page
 	Status  int
 	Message string
@@ -57,6 +77,41 @@ type ticketForm struct {
 	Description string
 	Nonce       string
 	Errors      map[string]string // keyed by name, phone_number, description
+}
+
+// noteForm is the ticket page's note form, kept when it was refused.
+type noteForm struct {
+	Body  string
+	Error string
+}
+
+// viewTab is one of the dashboard's views.
+type viewTab struct {
+	Name    string // "open", "mine", ...
+	Label   string
+	Count   int64
+	Current bool
+	URL     string
+}
+
+// assigneeOption is one choice of the ticket page's assignment form.
+type assigneeOption struct {
+	ID       string
+	Name     string
+	Selected bool
+}
+
+// timelineEntry is one line of a ticket's history.
+type timelineEntry struct {
+	ID       string // a note's id, for its anchor
+	Kind     string // created, call, note, assigned, unassigned, status
+	At       timeView
+	Actor    string // the agent, "" for the customer or the system
+	Body     string // a note's text
+	Status   string // the new status's label
+	Assignee string
+	Call     *callView
+	sortAt   time.Time
 }
 
 type loginForm struct {
@@ -80,13 +135,21 @@ type ticketView struct {
 	Phone        string // E.164, for data-phone
 	PhoneDisplay string // international format
 	Description  string
-	Status       string // "open" or "closed"
-	Open         bool
+	Status       string // "open", "pending" or "closed"
+	StatusLabel  string // "Open", "Waiting on customer", "Closed"
+	Open         bool   // not closed
+	Pending      bool
+	AssigneeID   string // "" when unassigned
+	AssigneeName string
 	Created      timeView
-	Voicemail    bool       // opened by a voicemail; may have no phone number
-	Calling      bool       // a voice provider is configured (the card's call button)
-	Calls        []callView // newest first; the dashboard gets the last few
-	MoreCalls    int        // calls not shown on the dashboard
+	// Order is the ticket's place in every list (newest first, ties by
+	// id, as the stores page), as a string that sorts the same way, for
+	// a live card that joins a list.
+	Order     string
+	Voicemail bool       // opened by a voicemail; may have no phone number
+	Calling   bool       // a voice provider is configured (the card's call button)
+	Calls     []callView // newest first; the dashboard gets the last few
+	MoreCalls int        // calls not shown on the dashboard
 }
 
 // callView is one line of a ticket's call history.
@@ -165,10 +228,16 @@ func newTicketView(t *models.Ticket, now time.Time, calling bool) ticketView {
 		PhoneDisplay: t.PhoneDisplay(),
 		Description:  t.Description,
 		Status:       string(t.Status),
-		Open:         t.Status == models.StatusOpen,
+		StatusLabel:  statusLabels[t.Status],
+		Open:         t.Status != models.StatusClosed,
+		Pending:      t.Status == models.StatusPending,
 		Created:      newTimeView(t.CreatedAt, now),
+		Order:        fmt.Sprintf("%015d-%s", t.CreatedAt.UnixMilli(), t.ID.Hex()),
 		Voicemail:    t.Source == "voicemail",
 		Calling:      calling,
+	}
+	if t.Assignee != nil {
+		v.AssigneeID, v.AssigneeName = t.Assignee.ID.Hex(), t.Assignee.Name
 	}
 	calls := t.RecentCalls()
 	if len(calls) > dashboardCalls {
@@ -180,6 +249,54 @@ func newTicketView(t *models.Ticket, now time.Time, calling bool) ticketView {
 		v.Calls[i] = newCallView(c, nil, now)
 	}
 	return v
+}
+
+// statusLabels are the statuses as agents read them.
+var statusLabels = map[models.TicketStatus]string{
+	models.StatusOpen:    "Open",
+	models.StatusPending: "Waiting on customer",
+	models.StatusClosed:  "Closed",
+}
+
+// newTimeline merges a ticket's history, oldest first: its creation, its
+// calls and its activities (notes, assignments, status changes).
+func newTimeline(t *models.Ticket, calls []models.Call, activities []models.Activity, now time.Time) []timelineEntry {
+	out := make([]timelineEntry, 0, 1+len(calls)+len(activities))
+	out = append(out, timelineEntry{Kind: "created", At: newTimeView(t.CreatedAt, now), sortAt: t.CreatedAt})
+	for i := range calls {
+		cv := newCallView(calls[i].Summary(), &calls[i], now)
+		out = append(out, timelineEntry{Kind: "call", At: cv.Started, Call: &cv, sortAt: calls[i].StartedAt})
+	}
+	for _, a := range activities {
+		e := timelineEntry{ID: a.ID.Hex(), Kind: string(a.Kind), At: newTimeView(a.At, now), Actor: a.Actor.Name, sortAt: a.At}
+		switch a.Kind {
+		case models.ActivityNote:
+			e.Body = a.Body
+		case models.ActivityStatus:
+			e.Status = statusLabels[a.Status]
+		case models.ActivityAssigned:
+			if a.Assignee != nil {
+				e.Assignee = a.Assignee.Name
+			}
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].sortAt.Before(out[j].sortAt) })
+	return out
+}
+
+// assigneeOptions lists the active agents to assign a ticket to, with the
+// current assignee selected (and listed even if since disabled).
+func assigneeOptions(agents []models.Agent, current *models.AgentRef) []assigneeOption {
+	var out []assigneeOption
+	for _, a := range agents {
+		selected := current != nil && current.ID == a.ID
+		if a.Disabled && !selected {
+			continue
+		}
+		out = append(out, assigneeOption{ID: a.ID.Hex(), Name: a.Name, Selected: selected})
+	}
+	return out
 }
 
 // relativeTime says how long ago t was, the way people say it.
@@ -210,7 +327,7 @@ func relativeTime(t, now time.Time) string {
 // pages cannot clash over block names.
 type templates map[string]*template.Template
 
-var pages = []string{"home", "login", "setup", "dashboard", "ticket", "error"}
+var pages = []string{"home", "login", "setup", "dashboard", "ticket", "delete", "agents", "invite", "account", "error"}
 
 func parseTemplates(fsys fs.FS) (templates, error) {
 	ts := templates{}
@@ -225,7 +342,32 @@ func parseTemplates(fsys fs.FS) (templates, error) {
 }
 
 // templateFuncs are the helpers the page templates call.
-var templateFuncs = template.FuncMap{"codeSpans": codeSpans}
+var templateFuncs = template.FuncMap{"codeSpans": codeSpans, "linkify": linkify}
+
+// webLink finds http and https addresses in a note.
+var webLink = regexp.MustCompile(`https?://[^\s<>"']+`)
+
+// linkify shows a note with its web addresses as links. Every part is
+// escaped; only http and https addresses become links, opened without
+// giving the target page this one (noopener, noreferrer), and trailing
+// punctuation stays text ("see https://x.example/a." links without the
+// dot).
+func linkify(text string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range webLink.FindAllStringIndex(text, -1) {
+		start, end := m[0], m[1]
+		for end > start && strings.ContainsRune(".,;:!?)]}", rune(text[end-1])) {
+			end--
+		}
+		b.WriteString(template.HTMLEscapeString(text[last:start]))
+		u := template.HTMLEscapeString(text[start:end])
+		b.WriteString(`<a href="` + u + `" rel="noopener noreferrer nofollow" target="_blank">` + u + `</a>`)
+		last = end
+	}
+	b.WriteString(template.HTMLEscapeString(text[last:]))
+	return template.HTML(b.String())
+}
 
 // codeSpans shows a message whose `backticked` parts are commands, as the
 // messages write them, with those parts in <code> rather than between

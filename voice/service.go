@@ -14,6 +14,7 @@ import (
 type Tickets interface {
 	Get(ctx context.Context, id models.ID) (*models.Ticket, error)
 	Create(ctx context.Context, t *models.Ticket) (created bool, err error)
+	ForPhone(ctx context.Context, phone string, limit int) ([]models.Ticket, error)
 }
 
 // CallLog is what calls need from the call repository.

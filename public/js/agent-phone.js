@@ -20,6 +20,9 @@ const KEYPAD_KEYS = /^[0-9*#]$/;
 // missed call the news of who took it still replaces the notice.
 const TAKEN_SHOW_MS = 5_000;
 const TAKEN_LATE_MS = 60_000;
+// How long the server's word on who is calling stays good for a call
+// that starts ringing.
+const CALLER_FRESH_MS = 60_000;
 
 export function startAgentPhone(doc, root) {
   const $ = (sel) => root.querySelector(sel);
@@ -34,6 +37,7 @@ export function startAgentPhone(doc, root) {
     incomingActions: $(".incoming-call-actions"),
     incomingFrom: $(".incoming-call-from"),
     incomingTicket: $(".incoming-call-ticket"),
+    incomingOpen: $(".incoming-call-open"),
     accept: $(".incoming-accept"),
     reject: $(".incoming-reject"),
     panel: $(".call-panel"),
@@ -53,6 +57,7 @@ export function startAgentPhone(doc, root) {
     speaker: $(".call-audio select[data-audio=output]"),
     microphone: $(".call-audio select[data-audio=input]"),
     dismiss: $(".call-dismiss"),
+    addNote: $(".call-add-note"),
   };
   root.hidden = false;
 
@@ -100,6 +105,7 @@ export function startAgentPhone(doc, root) {
     resetBanner();
     ui.incomingFrom.textContent = p.customerName ? `${p.customerName} — on the website` : "Customer on the website";
     setTicketLink(ui.incomingTicket, p.ticketId, p.ticketNumber);
+    identify(call);
     ui.incoming.hidden = false;
     call.on("end", (reason) => {
       if (ringing !== call) return;
@@ -136,6 +142,68 @@ export function startAgentPhone(doc, root) {
       // The provider said "cancelled" first; this is who took it.
       notify(`Call at ${missed.time} answered by ${who}`);
       missed = null;
+    }
+  });
+
+  // ---- Who is calling ---------------------------------------------------------
+
+  // The server says who is on each customer call that starts ringing the
+  // agents ("caller" events): the ticket a website caller opened, a phone
+  // caller's tickets, or nobody known. The ringing call is matched by who
+  // placed it, as the provider names them to both.
+  const callers = new Map(); // caller key -> {info, at}
+  live.on("caller", (info) => {
+    callers.set(callerKey(info.from), { info, at: Date.now() });
+    if (ringing && callerKey(ringing.from) === callerKey(info.from)) identify(ringing);
+  });
+
+  function identify(call) {
+    const known = callers.get(callerKey(call.from));
+    if (!known || Date.now() - known.at > CALLER_FRESH_MS) return;
+    const { ticket, matches, number, numberDisplay } = known.info;
+    const shown = numberDisplay || number || "";
+    ui.incomingOpen.hidden = true;
+    if (ticket) {
+      ui.incomingFrom.textContent = shown ? `${ticket.name} — ${shown}` : `${ticket.name} — on the website`;
+      setTicketLink(ui.incomingTicket, ticket.id, ticket.number);
+    } else if (Array.isArray(matches) && matches.length > 0) {
+      const latest = matches[0];
+      const more = matches.length > 1 ? ` (${matches.length} tickets)` : "";
+      ui.incomingFrom.textContent = `${latest.name} — ${shown}${more}`;
+      setTicketLink(ui.incomingTicket, latest.id, latest.number);
+    } else if (number) {
+      ui.incomingFrom.textContent = `Unknown caller ${shown}`;
+      ui.incomingOpen.hidden = false;
+      ui.incomingOpen.dataset.phone = number;
+    }
+    call.params = { ...call.params, ticketId: ticket?.id ?? matches?.[0]?.id, ticketNumber: ticket?.number ?? matches?.[0]?.number,
+      customerName: ticket?.name ?? matches?.[0]?.name ?? (number ? `Caller ${shown}` : call.params.customerName) };
+  }
+
+  // "Open a ticket for this caller": made without leaving the page, which
+  // would drop the call; the banner and the call then link to it.
+  ui.incomingOpen?.addEventListener("click", async () => {
+    const phone = ui.incomingOpen.dataset.phone ?? "";
+    ui.incomingOpen.disabled = true;
+    try {
+      const res = await fetch("/calls/caller-ticket", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: new URLSearchParams({ phone }),
+      });
+      if (!res.ok) throw new Error(`POST /calls/caller-ticket: ${res.status}`);
+      const t = await res.json();
+      ui.incomingOpen.hidden = true;
+      setTicketLink(ui.incomingTicket, t.id, t.number);
+      setTicketLink(ui.ticket, t.id, t.number);
+      if (ringing) ringing.params = { ...ringing.params, ticketId: t.id, ticketNumber: t.number };
+      if (calls.current) calls.current.ticketId = t.id;
+    } catch (err) {
+      console.warn("ringdesk: open a ticket for the caller", err);
+      notify("The ticket could not be opened. Please try again.");
+    } finally {
+      ui.incomingOpen.disabled = false;
     }
   });
 
@@ -205,6 +273,8 @@ export function startAgentPhone(doc, root) {
   // Shows the panel for a new call and returns its entry.
   function show({ who, number, ticketId, ticketNumber, state, returnFocus = null }) {
     const entry = calls.open("In call", { returnFocus });
+    entry.ticketId = ticketId;
+    ui.addNote.hidden = true;
     busyChanged();
     ui.who.textContent = who;
     ui.number.textContent = number || "";
@@ -237,6 +307,11 @@ export function startAgentPhone(doc, root) {
     openKeypad(false);
     ui.muted.hidden = true;
     ui.dismiss.hidden = false;
+    // After the call, a note on its ticket is one click away.
+    if (typeof entry.ticketId === "string" && /^[0-9a-f]{24}$/.test(entry.ticketId)) {
+      ui.addNote.href = `/tickets/${entry.ticketId}#note-form`;
+      ui.addNote.hidden = false;
+    }
     setCallButtons(false);
     if (focusInPanel) (entry.returnFocus?.isConnected ? entry.returnFocus : ui.dismiss).focus();
   }
@@ -357,6 +432,14 @@ export function startAgentPhone(doc, root) {
 }
 
 // Shows "Ticket #1042" linking to the ticket, or hides el without a ticket.
+// callerKey writes who placed a call the same way for both sides: the
+// providers name a website caller "client:customer" or "customer", and a
+// phone by its number, with or without "+".
+function callerKey(from) {
+  const s = String(from ?? "").replace(/^client:/, "");
+  return /^\d{7,15}$/.test(s) ? `+${s}` : s;
+}
+
 function setTicketLink(el, ticketId, ticketNumber) {
   const link = el.querySelector("a");
   const ok = typeof ticketId === "string" && /^[0-9a-f]{24}$/.test(ticketId);

@@ -1,9 +1,10 @@
 // The live dashboard: Server-Sent Events from "GET /events" keep agents'
 // pages current without reloading. New tickets appear at the top of the
 // newest dashboard page, changed cards are replaced in place, the header
-// counters ("3 open · 1 waiting · 2 ready for calls") follow the server,
-// and when one agent answers a customer's call the other agents' phones
-// stop ringing.
+// counters ("3 open · 1 waiting · 2 ready for calls") and the view tabs'
+// counts follow the server, cards join and leave the dashboard's view as
+// they are assigned, closed or deleted, and when one agent answers a
+// customer's call the other agents' phones stop ringing.
 //
 // Cards arrive as HTML rendered by the server's html/template engine with
 // the same "ticket-card" template as the page; they are turned into nodes
@@ -13,7 +14,7 @@
 // The softphone (agent-phone.js) talks to this module through `live`:
 // setPhoneReady(bool) (is its device registered: presence), setBusy(bool)
 // (a call rings or is up: no reload now), callTaken(id) (this agent
-// answered), and the "taken" and "card" events it emits.
+// answered), and the "taken", "card" and "caller" events it emits.
 
 import { showTimes } from "./times.js";
 import { Emitter } from "./voice-core.js";
@@ -154,6 +155,11 @@ export function startLive(doc) {
       if (live.stream) setState("live");
     });
     source.addEventListener("ticket", (event) => onTicket(parse(event)));
+    source.addEventListener("deleted", (event) => onDeleted(parse(event)));
+    source.addEventListener("caller", (event) => {
+      const data = parse(event);
+      if (data && typeof data.call === "string") live.emit("caller", data);
+    });
     source.addEventListener("taken", (event) => {
       const data = parse(event);
       if (!data?.call) return;
@@ -209,6 +215,13 @@ export function startLive(doc) {
       const n = Number(data[key]);
       if (Number.isFinite(n) && el.textContent !== String(n)) el.textContent = String(n);
     }
+    // The dashboard's view tabs: the shared views, and this agent's own.
+    const views = { ...(data.views ?? {}) };
+    if (data.mine && myAgentId in data.mine) views.mine = data.mine[myAgentId];
+    for (const el of doc.querySelectorAll("[data-view-count]")) {
+      const n = Number(views[el.dataset.viewCount]);
+      if (Number.isFinite(n) && el.textContent !== String(n)) el.textContent = String(n);
+    }
   }
 
   // ---- Ticket cards -----------------------------------------------------------
@@ -220,23 +233,88 @@ export function startLive(doc) {
     else updateTicketPage(data);
   }
 
+  // Whether a card belongs in the list's view, from what the card says
+  // of itself: its status and assignee.
+  function belongs(card) {
+    const status = card.dataset.status ?? "";
+    const assignee = card.dataset.assigneeId ?? "";
+    switch (list.dataset.view) {
+      case "all": return true;
+      case "closed": return status === "closed";
+      case "pending": return status === "pending";
+      case "mine": return status !== "closed" && !!myAgentId && assignee === myAgentId;
+      case "unassigned": return status !== "closed" && !assignee;
+      default: return status !== "closed"; // "open": everything not closed
+    }
+  }
+
   function updateList({ id, created, html }) {
     const old = doc.getElementById(`ticket-${id}`);
-    if (!old && !(created && "liveInsert" in list.dataset)) return; // on another page
+    // A search's results are the server's to choose: only cards already
+    // shown change. Otherwise a card that now belongs in this view joins
+    // it, on the newest page.
+    if (!old && !("liveInsert" in list.dataset)) return;
     const card = cardFrom(html, id);
     if (!card) return;
+    const fits = belongs(card);
     if (old) {
+      if (!fits) {
+        old.remove();
+        announce(`Ticket #${numberOf(card)} left this view`);
+        showEmptyState();
+        return;
+      }
       const wasOpen = !old.classList.contains("ticket-closed");
       replaceKeepingFocus(old, card);
       const nowOpen = !card.classList.contains("ticket-closed");
       if (wasOpen !== nowOpen) announce(`Ticket #${numberOf(card)} ${nowOpen ? "reopened" : "closed"}`);
     } else {
-      list.prepend(card);
+      if (!fits || !insertInOrder(card)) return;
       doc.getElementById("ticket-list-empty")?.setAttribute("hidden", "");
-      announce(`New ticket #${numberOf(card)} from ${nameOf(card)}`);
+      announce(created ? `New ticket #${numberOf(card)} from ${nameOf(card)}` : `Ticket #${numberOf(card)} joined this view`);
     }
     highlight(card);
     live.emit("card", card);
+  }
+
+  // Puts a card where the page's order (newest first) has it; false when
+  // it belongs on a later page.
+  function insertInOrder(card) {
+    const order = card.dataset.order ?? "";
+    for (const other of list.querySelectorAll(":scope > .ticket")) {
+      if ((other.dataset.order ?? "") < order) {
+        other.before(card);
+        return true;
+      }
+    }
+    if (doc.querySelector(".pagination-next")) return false;
+    list.append(card);
+    return true;
+  }
+
+  function showEmptyState() {
+    if (!list.querySelector(":scope > .ticket")) doc.getElementById("ticket-list-empty")?.removeAttribute("hidden");
+  }
+
+  // A deleted ticket leaves every list; deleting by number takes every
+  // open card with that number. A page showing a deleted ticket says so.
+  function onDeleted(data) {
+    if (!data || typeof data.id !== "string") return;
+    const gone = [doc.getElementById(`ticket-${data.id}`)];
+    if (typeof data.phone === "string" && data.phone) {
+      for (const card of doc.querySelectorAll(".ticket[data-phone]")) {
+        if (card.dataset.phone === data.phone && card.dataset.status !== "closed") gone.push(card);
+      }
+    }
+    for (const card of gone) {
+      if (!card) continue;
+      if (!list) {
+        showNotice("This ticket was deleted.");
+        return;
+      }
+      card.remove();
+    }
+    if (list) showEmptyState();
   }
 
   // The ticket page: its article and call history come afresh from the

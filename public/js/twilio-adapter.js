@@ -139,6 +139,9 @@ class TwilioCall extends Emitter {
     super();
     this.raw = call;
     this.params = Object.fromEntries(call.customParameters ?? []);
+    // Who placed an incoming call, as Twilio names them ("client:customer",
+    // or a phone number in E.164).
+    this.from = String(call.parameters?.From ?? "");
     call.on("ringing", () => this.emit("ringing"));
     call.on("accept", () => this.emit("accept"));
     call.on("reconnecting", () => this.emit("reconnecting"));
