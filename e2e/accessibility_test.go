@@ -20,7 +20,8 @@ import (
 // fits a 375 px phone without sideways scrolling, the keyboard reaches the
 // main controls with a visible focus indicator, and call states are
 // announced. Pages: home (with field errors), sign-in, the dashboard with
-// tickets and calling on (idle, ringing and in a call), and a ticket.
+// tickets and calling on (idle, ringing and in a call), a ticket (and its
+// note form's error), the deletion step, a search, /agents and /account.
 func TestAccessibility(t *testing.T) {
 	a := startApp(t, twilioEnv)
 	seedTickets(t, a.Store)
@@ -88,7 +89,23 @@ func TestAccessibility(t *testing.T) {
 		pageWith(`.call-history`),
 		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
 	)
-	checkPage(t, ctx, "ticket", `.ticket-full .call-customer`, `.ticket-full .status-form button`)
+	checkPage(t, ctx, "ticket", `.ticket-full .call-customer`, `.ticket-full .status-form button`, `#assign-agent`, `#note-body`)
+
+	// A note with an error, the deletion step, a search with its results,
+	// and the admin's and everyone's account pages.
+	run(t, ctx,
+		chromedp.Click(`.note-form button`, chromedp.ByQuery),
+		pageWith(`#note-error`),
+	)
+	checkPage(t, ctx, "ticket, empty note", `#note-body`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/tickets/"+ticket.ID.Hex()+"/delete"), pageWith(`.delete-form`))
+	checkPage(t, ctx, "delete confirmation", `.delete-form button`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/dashboard?view=all&q=invoices"), pageWith(`#ticket-list`))
+	checkPage(t, ctx, "dashboard, search", `#search-q`, `.view-tab[data-view="mine"]`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/agents"), pageWith(`.agents-table`))
+	checkPage(t, ctx, "agents", `.agents-table form button`, `.invite-card input`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/account"), pageWith(`#current_password`))
+	checkPage(t, ctx, "account", `#name`, `#current_password`)
 }
 
 // checkPage runs every check on the loaded page; targets are controls the

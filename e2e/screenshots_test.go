@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,10 +25,27 @@ func TestScreenshots(t *testing.T) {
 	// Calling is on, with the Twilio SDK's test double in the page
 	// (providers_test.go), so the softphone can be pictured mid-call.
 	a := startApp(t, twilioEnv, withPublicURL())
-	seedTickets(t, a.Store)
+	// Sam, the first agent, is the admin; Priya works beside him.
+	var team []models.AgentRef
+	for _, in := range []models.AgentInput{
+		{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
+		{Email: "priya@example.com", Name: "Priya Nair", Password: "correct horse battery"},
+		{Email: "tom@example.com", Name: "Tom Becker", Password: "correct horse battery"},
+	} {
+		ag, err := a.Store.Agents.Create(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		team = append(team, models.AgentRef{ID: ag.ID, Name: ag.Name})
+	}
+	if err := a.Store.Agents.SetDisabled(context.Background(), team[2].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	seedTickets(t, a.Store, team...)
 	ticket := newestTicket(t, a.Store)
 	seedCallHistory(t, a, ticket)
-	if _, err := a.Store.Agents.Create(context.Background(), models.AgentInput{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"}); err != nil {
+	if _, err := a.Store.Tickets.AddNote(context.Background(), ticket.ID, team[0],
+		"Called back: the invoices page reads a cached total. Asked billing to clear it; see https://status.example.com/billing before Friday."); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser(t)
@@ -57,10 +75,17 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Submit(`#password`),
 		chromedp.WaitVisible(`article.ticket .ticket-calls`),
 		waitLive())
+	shot("dashboard-search.png", 1280, 700,
+		chromedp.Navigate(a.URL+"/dashboard?view=all&q="+url.QueryEscape("+44 20 7946 0958")),
+		chromedp.WaitVisible(`article.ticket`),
+		waitLive())
+	shot("agents.png", 1280, 800,
+		chromedp.Navigate(a.URL+"/agents"),
+		chromedp.WaitVisible(`.agents-table`))
 	shot("dashboard-phone.png", 375, 800, chromedp.Navigate(a.URL+"/dashboard"), chromedp.WaitVisible(`article.ticket`))
-	shot("ticket.png", 1280, 900,
+	shot("ticket.png", 1280, 1400,
 		chromedp.Navigate(a.URL+"/tickets/"+ticket.ID.Hex()),
-		chromedp.WaitVisible(`.call-history .call-item`),
+		chromedp.WaitVisible(`.timeline-note`),
 		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`))
 	shot("dashboard-ringing.png", 1280, 900,
 		chromedp.Navigate(a.URL+"/dashboard"),
@@ -118,26 +143,34 @@ func seedCallHistory(t *testing.T, a *app, ticket models.Ticket) {
 	}
 }
 
-// seedTickets inserts a few realistic tickets spread over the last days.
-func seedTickets(t *testing.T, s *models.Store) {
+// seedTickets inserts a few realistic tickets spread over the last days,
+// one waiting on the customer and an earlier one from the newest one's
+// customer, for its history; given agents, some are the first two's.
+func seedTickets(t *testing.T, s *models.Store, team ...models.AgentRef) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	rows := []struct {
 		name, phone, desc string
 		ago               time.Duration
 		status            models.TicketStatus
+		assignee          int // in team, or -1
 	}{
-		{"Margaret Okafor", "+442079460958", "Our invoices page shows last month's totals after the upgrade. Could someone call me before Friday's billing run?", 4 * time.Minute, models.StatusOpen},
-		{"Kenji Watanabe", "+81312345678", "The mobile app logs me out every few minutes since yesterday.", 52 * time.Minute, models.StatusOpen},
-		{"Lucía Fernández", "+34912345678", "I'd like to change the phone number on my account and add a second contact.", 3 * time.Hour, models.StatusOpen},
-		{"David Chen", "+14155552671", "Headset audio cuts out on calls longer than ten minutes.", 26 * time.Hour, models.StatusClosed},
+		{"Margaret Okafor", "+442079460958", "Our invoices page shows last month's totals after the upgrade. Could someone call me before Friday's billing run?", 4 * time.Minute, models.StatusOpen, 0},
+		{"Kenji Watanabe", "+81312345678", "The mobile app logs me out every few minutes since yesterday.", 52 * time.Minute, models.StatusOpen, -1},
+		{"Lucía Fernández", "+34912345678", "I'd like to change the phone number on my account and add a second contact.", 3 * time.Hour, models.StatusPending, 1},
+		{"David Chen", "+14155552671", "Headset audio cuts out on calls longer than ten minutes.", 26 * time.Hour, models.StatusClosed, 0},
+		{"Margaret Okafor", "+442079460958", "Please add our finance team to the billing emails.", 9 * 24 * time.Hour, models.StatusClosed, 1},
 	}
 	for i, r := range rows {
 		created := now.Add(-r.ago)
+		var assignee *models.AgentRef
+		if r.assignee >= 0 && r.assignee < len(team) {
+			assignee = &team[r.assignee]
+		}
 		_, err := s.Restore(context.Background(), models.Item{Ticket: &models.Ticket{
 			ID: models.NewID(), Number: int64(1040 + len(rows) - i), Name: r.name, PhoneNumber: r.phone,
 			Description: r.desc, Status: r.status, CreatedAt: created, UpdatedAt: created,
-			IdempotencyKey: "seed-" + r.phone,
+			IdempotencyKey: "seed-" + strconv.Itoa(i), Assignee: assignee,
 		}})
 		if err != nil {
 			t.Fatal(err)
