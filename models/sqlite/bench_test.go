@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,8 +17,10 @@ import (
 )
 
 // The benchmarks' figures go in the README; nothing here asserts a time.
-// Each read benchmark runs the repository beside the bare SQL query that
-// returns the same rows, so the difference is the store's own cost.
+// List, CountOpen and Get run the repository beside the bare SQL query
+// that returns the same rows, so the difference is the store's own cost;
+// Find, Counts and ForPhone, which share List's code, run the repository
+// alone, for how each view and search scales.
 
 // benchRoot holds the seeded databases, shared by the benchmarks of one
 // run and removed by TestMain.
@@ -110,10 +113,12 @@ func bareRows(b *testing.B, e *engine, query string, args ...any) int {
 	var (
 		number, created, updated                     int64
 		id, name, phone, desc, status, source, calls string
+		assigneeID, assigneeName                     sql.NullString
 	)
 	n := 0
 	for rows.Next() {
-		if err := rows.Scan(&number, &id, &name, &phone, &desc, &status, &source, &created, &updated, &calls); err != nil {
+		if err := rows.Scan(&number, &id, &name, &phone, &desc, &status, &source, &created, &updated, &calls,
+			&assigneeID, &assigneeName); err != nil {
 			b.Fatal(err)
 		}
 		n++
@@ -185,7 +190,7 @@ func BenchmarkCountOpen(b *testing.B) {
 			b.Run("bare-count(*)", func(b *testing.B) {
 				for b.Loop() {
 					var got int64
-					if err := e.r.QueryRow(`SELECT count(*) FROM tickets WHERE status = 'open'`).Scan(&got); err != nil || got != want {
+					if err := e.r.QueryRow(`SELECT count(*) FROM tickets WHERE status <> 'closed'`).Scan(&got); err != nil || got != want {
 						b.Fatalf("count(*) = %d, %v", got, err)
 					}
 				}
@@ -220,6 +225,112 @@ func BenchmarkGet(b *testing.B) {
 					i++
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkFind reads the first page and a page from the middle of each
+// view as agent 1 sees it, and searches views open and all by ticket
+// number, by a customer's phone, by a common phrase, and by the phrase
+// with a customer's name (a name shares its first word with every other
+// and its number with few). The middle ticket's number, n/2+1, ends in 1,
+// so it is not closed and is in both views.
+func BenchmarkFind(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) {
+			e := benchEngine(b, n)
+			s := e.store()
+			agent := seedAgentID(1)
+			counts, err := s.Tickets.Counts(ctx, agent)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mid := &models.Cursor{CreatedAt: seedStart.Add(time.Duration(n/2) * time.Second)}
+			for _, v := range models.Views {
+				q := models.Query{View: v, Agent: agent}
+				full := int(min(counts.Of(v), models.PageSize))
+				b.Run("view="+string(v)+"/first", func(b *testing.B) { benchFind(b, s, q, nil, full, full) })
+				b.Run("view="+string(v)+"/middle", func(b *testing.B) { benchFind(b, s, q, mid, 1, models.PageSize) })
+			}
+
+			middle := n/2 + 1
+			// The customer of the newest ticket with no dial tone before
+			// the middle one, so that the search's terms are as common
+			// at every size.
+			var name string
+			if err := e.r.QueryRow(`SELECT name FROM tickets WHERE number <= ? AND description = ? AND status <> 'closed'
+				ORDER BY number DESC LIMIT 1`, middle, seedComplaints[3]).Scan(&name); err != nil {
+				b.Fatal(err)
+			}
+			searches := []struct {
+				name   string
+				raw    string
+				lo, hi int
+			}{
+				{"number", fmt.Sprint(middle), 1, 1},
+				{"phone", seedPhone(seedCustomer(middle)), 1, models.PageSize},
+				{"words", "dial tone", models.PageSize, models.PageSize},
+				{"words-rare", name + " dial tone", 1, models.PageSize},
+			}
+			for _, v := range []models.View{models.ViewOpen, models.ViewAll} {
+				for _, sr := range searches {
+					q := models.Query{View: v, Search: models.ParseSearch(sr.raw, "US")}
+					b.Run("view="+string(v)+"/search="+sr.name, func(b *testing.B) { benchFind(b, s, q, nil, sr.lo, sr.hi) })
+				}
+			}
+		})
+	}
+}
+
+// benchFind runs Find, failing unless each page holds lo to hi tickets.
+func benchFind(b *testing.B, s *models.Store, q models.Query, after *models.Cursor, lo, hi int) {
+	ctx := context.Background()
+	for b.Loop() {
+		got, _, err := s.Tickets.Find(ctx, q, after, models.PageSize)
+		if err != nil || len(got) < lo || len(got) > hi {
+			b.Fatalf("Find(%+v) = %d tickets, %v; want %d to %d", q, len(got), err, lo, hi)
+		}
+	}
+}
+
+// BenchmarkCounts reads the count of every view, as each dashboard page
+// does for its tabs.
+func BenchmarkCounts(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) {
+			s := benchEngine(b, n).store()
+			agent := seedAgentID(1)
+			for b.Loop() {
+				c, err := s.Tickets.Counts(ctx, agent)
+				if err != nil || c.Open != int64(n-n/10) || c.All != int64(n) || c.Mine == 0 {
+					b.Fatalf("Counts = %+v, %v", c, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkForPhone reads a customer's history, as a ticket's page and an
+// incoming call do.
+func BenchmarkForPhone(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) {
+			e := benchEngine(b, n)
+			s := e.store()
+			phone := seedPhone(seedCustomer(n/2 + 1))
+			var want int
+			if err := e.r.QueryRow(`SELECT count(*) FROM tickets WHERE phone = ?`, phone).Scan(&want); err != nil || want == 0 {
+				b.Fatalf("%d tickets from %s, %v", want, phone, err)
+			}
+			want = min(want, models.PageSize)
+			for b.Loop() {
+				if got, err := s.Tickets.ForPhone(ctx, phone, models.PageSize); err != nil || len(got) != want {
+					b.Fatalf("ForPhone = %d tickets, %v; want %d", len(got), err, want)
+				}
+			}
 		})
 	}
 }
