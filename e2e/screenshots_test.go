@@ -168,7 +168,7 @@ func seedTickets(t *testing.T, s *models.Store, team ...models.AgentRef) {
 			assignee = &team[r.assignee]
 		}
 		_, err := s.Restore(context.Background(), models.Item{Ticket: &models.Ticket{
-			ID: models.NewID(), Number: int64(1040 + len(rows) - i), Name: r.name, PhoneNumber: r.phone,
+			ID: models.NewID(), Number: int64(1044 - i), Name: r.name, PhoneNumber: r.phone,
 			Description: r.desc, Status: r.status, CreatedAt: created, UpdatedAt: created,
 			IdempotencyKey: "seed-" + strconv.Itoa(i), Assignee: assignee,
 		}})
