@@ -37,6 +37,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./models/sqlite/
 	$(GO) test -run '^$$' -bench 'ConnectCall|Token|CreateTicket' -benchmem -benchtime 2s ./handlers/
 	$(GO) test -run '^$$' -bench Dashboard -benchmem -benchtime 2s ./handlers/
+	$(GO) test -run '^$$' -bench CallsCSV -benchmem -benchtime 3x ./handlers/
 	$(GO) test -run '^$$' -bench EchoLatency -benchtime 5s ./handlers/
 	$(GO) test -run '^$$' -bench Startup -benchtime 3x .
 

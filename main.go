@@ -16,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// Business hours and reports name IANA zones; the database is built
+	// in, so a host or image without zone files still has them.
+	_ "time/tzdata"
 
 	"github.com/ringdesk/ringdesk/config"
 	"github.com/ringdesk/ringdesk/handlers"

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -203,6 +204,47 @@ func TestCallingRoutesOnlyForTheProvider(t *testing.T) {
 			if resp := kit.hook(t, app, hook); resp.StatusCode == http.StatusNotFound {
 				t.Errorf("%s: %s = 404 with %s configured", kit.name, hook, kit.name)
 			}
+		}
+	})
+}
+
+// TestCallingAfterHours: outside the business hours a customer's call is
+// told when support opens and offered voicemail, which becomes a ticket;
+// the agents' own calls go out as always.
+func TestCallingAfterHours(t *testing.T) {
+	eachKit(t, func(t *testing.T, kit callingKit) {
+		app := newKitApp(t, kit)
+		// Open only on the day after tomorrow: closed now. (The clock
+		// stays real: Vonage's signed webhooks carry the time.)
+		now := time.Now().UTC()
+		next := time.Date(now.Year(), now.Month(), now.Day()+2, 9, 0, 0, 0, time.UTC)
+		week := make([]models.DayHours, 7)
+		week[next.Weekday()] = models.DayHours{Open: "09:00", Close: "17:00"}
+		if err := app.store.Settings.SetHours(t.Context(), models.Hours{Zone: "UTC", Week: week}); err != nil {
+			t.Fatal(err)
+		}
+
+		sid := kit.newSID()
+		resp := kit.answer(t, app, fromCustomer, callRequest{SID: sid})[0]
+		got := kit.read(t, app, resp)
+		said := voice.SayClosed(next, time.Now(), true)
+		if !got.Records || len(got.Says) == 0 || got.Says[0] != said || len(got.Rings) != 0 || len(got.Dials) != 0 {
+			t.Fatalf("a call out of hours: want the hours, voicemail and nobody rung, heard %+v:\n%s", got, resp.body)
+		}
+		if want := "We open again on " + next.Format("Monday") + " at 9:00 AM, UTC time."; !strings.Contains(said, want) {
+			t.Errorf("caller hears %q, want %q", said, want)
+		}
+		kit.golden(t, "after_hours", resp, nil, said)
+		kit.recorded(t, app, resp, sid, 40)
+		tickets := allTickets(t, app.store)
+		if len(tickets) != 1 || !strings.Contains(tickets[0].Description, "outside business hours (0:40)") || tickets[0].Source != "voicemail" {
+			t.Errorf("tickets after an out-of-hours voicemail: %+v", tickets)
+		}
+
+		// The agents call out whatever the hours.
+		agent := kit.read(t, app, kit.answer(t, app, fromAgent, callRequest{PhoneNumber: "+14155552671"})[0])
+		if !slices.Equal(agent.Dials, []string{"+14155552671"}) {
+			t.Errorf("an agent's call out of hours heard %+v, want it dialled", agent)
 		}
 	})
 }

@@ -17,6 +17,7 @@ type CallStore interface {
 	Record(ctx context.Context, ev models.CallEvent) (*models.Call, error)
 	ForTicket(ctx context.Context, ticketID models.ID) ([]models.Call, error)
 	GetByID(ctx context.Context, id models.ID) (*models.Call, error)
+	Each(ctx context.Context, from, to time.Time, fn func(*models.Call) error) error
 }
 
 // newCalling is the calling domain, wired to this handler's stores,
@@ -29,7 +30,8 @@ func (h *Handler) newCalling(p Provider) *voice.Service {
 		Calls:           h.calls,
 		Dial:            models.DialPolicy{Countries: h.cfg.DialCountries},
 		Region:          h.cfg.PhoneRegion,
-		Now:             h.now,
+		Now:             func() time.Time { return h.now() },
+		Settings:        h.settings,
 		Log:             h.log,
 		TicketFromRef:   h.ticketFromRef,
 		SoundCheckToken: func() string { return h.newMediaToken(p.Name()) },

@@ -62,6 +62,12 @@ type SetupStore interface {
 	Use(ctx context.Context, token string, now time.Time) (bool, error)
 }
 
+// SettingsStore holds what admins set while Ringdesk runs.
+type SettingsStore interface {
+	Hours(ctx context.Context) (models.Hours, error)
+	SetHours(ctx context.Context, h models.Hours) error
+}
+
 // Pinger reports whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -69,13 +75,14 @@ type Pinger interface {
 
 // Deps are the handlers' dependencies.
 type Deps struct {
-	Config  *config.Config
-	Tickets TicketStore
-	Agents  AgentStore
-	Setup   SetupStore
-	Calls   CallStore
-	Media   MediaTokenStore
-	DB      Pinger
+	Config   *config.Config
+	Tickets  TicketStore
+	Agents   AgentStore
+	Setup    SetupStore
+	Calls    CallStore
+	Media    MediaTokenStore
+	Settings SettingsStore
+	DB       Pinger
 	// Changes reports other instances' writes; nil when not watched.
 	Changes ChangeWatcher
 	// Provider is the calling provider's adapter; nil when calling is off.
@@ -87,18 +94,19 @@ type Deps struct {
 
 // Handler holds the dependencies every route needs.
 type Handler struct {
-	cfg     *config.Config
-	tickets TicketStore
-	agents  AgentStore
-	setup   SetupStore
-	calls   CallStore
-	media   MediaTokenStore
-	changes ChangeWatcher
-	db      Pinger
-	log     *slog.Logger
-	tmpl    templates
-	static  fs.FS
-	etags   map[string]string // static file path -> ETag
+	cfg      *config.Config
+	tickets  TicketStore
+	agents   AgentStore
+	setup    SetupStore
+	calls    CallStore
+	media    MediaTokenStore
+	settings SettingsStore
+	changes  ChangeWatcher
+	db       Pinger
+	log      *slog.Logger
+	tmpl     templates
+	static   fs.FS
+	etags    map[string]string // static file path -> ETag
 
 	voice        string         // provider name for the pages, "" when calling is off
 	provider     Provider       // nil when calling is off
@@ -133,23 +141,24 @@ func New(d Deps) (*Handler, error) {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	h := &Handler{
-		cfg:     d.Config,
-		tickets: d.Tickets,
-		agents:  d.Agents,
-		setup:   d.Setup,
-		calls:   d.Calls,
-		media:   d.Media,
-		changes: d.Changes,
-		db:      d.DB,
-		log:     d.Logger,
-		tmpl:    tmpl,
-		static:  public.FS,
-		etags:   etags,
-		metrics: m,
-		live:    newLive(),
-		limits:  newLimits(d.Config.RateLimitScale, d.Config.TicketRateLimit),
-		sockets: newMediaSockets(m.mediaStreams),
-		now:     time.Now,
+		cfg:      d.Config,
+		tickets:  d.Tickets,
+		agents:   d.Agents,
+		setup:    d.Setup,
+		calls:    d.Calls,
+		media:    d.Media,
+		settings: d.Settings,
+		changes:  d.Changes,
+		db:       d.DB,
+		log:      d.Logger,
+		tmpl:     tmpl,
+		static:   public.FS,
+		etags:    etags,
+		metrics:  m,
+		live:     newLive(),
+		limits:   newLimits(d.Config.RateLimitScale, d.Config.TicketRateLimit),
+		sockets:  newMediaSockets(m.mediaStreams),
+		now:      time.Now,
 
 		sessionCheck: sessionCheckEvery,
 		watchRetry:   time.Second,
@@ -165,15 +174,16 @@ func New(d Deps) (*Handler, error) {
 // same wiring for the server and for the tests that drive it.
 func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 	d := Deps{
-		Config:  cfg,
-		Tickets: store.Tickets,
-		Agents:  store.Agents,
-		Setup:   store.Setup,
-		Calls:   store.Calls,
-		Media:   store.Media,
-		DB:      store,
-		Changes: store,
-		Logger:  log,
+		Config:   cfg,
+		Tickets:  store.Tickets,
+		Agents:   store.Agents,
+		Setup:    store.Setup,
+		Calls:    store.Calls,
+		Media:    store.Media,
+		Settings: store.Settings,
+		DB:       store,
+		Changes:  store,
+		Logger:   log,
 	}
 	if p := NewProvider(cfg, log); p != nil {
 		d.Provider = p

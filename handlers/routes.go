@@ -78,6 +78,8 @@ func (h *Handler) Routes() (http.Handler, error) {
 	agent.POST("/calls/caller-ticket", h.openCallerTicket)
 	agent.GET("/account", h.showAccount)
 	agent.POST("/account", h.updateAccount)
+	agent.GET("/reports", h.showReports)
+	agent.GET("/reports/calls.csv", h.downloadCallsCSV)
 
 	// Admins only.
 	admin := r.Group("/", h.loadSession, h.requireAgent, h.requireAdmin)
@@ -87,6 +89,8 @@ func (h *Handler) Routes() (http.Handler, error) {
 	admin.POST("/agents/:id/enable", h.enableAgent)
 	admin.POST("/agents/:id/reset", h.resetPassword)
 	admin.POST("/agents/:id/role", h.setAgentRole)
+	admin.GET("/settings/hours", h.showHours)
+	admin.POST("/settings/hours", h.saveHours)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -26,6 +26,8 @@ func (h *Handler) showHome(c *gin.Context) {
 	if ref, err := c.Cookie(ticketRefCookie); err == nil && h.ticketFromRef(ref) != nil {
 		data.TicketRef = ref
 	}
+	open, note := h.homeHours(c)
+	data.SupportClosed, data.HoursNote = !open, note
 	h.render(c, http.StatusOK, "home", data)
 }
 
@@ -148,6 +150,8 @@ func (h *Handler) createTicket(c *gin.Context) {
 func (h *Handler) showTicketFormAgain(c *gin.Context, form ticketForm, e httpError) {
 	e.setRetryAfter(c)
 	data := viewData{Title: "Support", Form: form}
+	open, note := h.homeHours(c)
+	data.SupportClosed, data.HoursNote = !open, note
 	if e.msg != "" {
 		data.Flash = &flash{Kind: "error", Message: e.msg}
 	}

@@ -61,6 +61,13 @@ type viewData struct {
 	Join joinForm
 	// account: the signed-in agent's own name and password
 	Account accountForm
+	// hours: the business hours form; home: whether support takes calls
+	// now (SupportClosed) and what the page says of the hours
+	Hours         hoursForm
+	SupportClosed bool
+	HoursNote     string
+	// reports: the call figures day by day
+	Report reportView
 	// error page
 	Status  int
 	Message string
@@ -327,7 +334,7 @@ func relativeTime(t, now time.Time) string {
 // pages cannot clash over block names.
 type templates map[string]*template.Template
 
-var pages = []string{"home", "login", "setup", "dashboard", "ticket", "delete", "agents", "invite", "account", "error"}
+var pages = []string{"home", "login", "setup", "dashboard", "ticket", "delete", "agents", "invite", "account", "hours", "reports", "error"}
 
 func parseTemplates(fsys fs.FS) (templates, error) {
 	ts := templates{}

@@ -179,6 +179,14 @@ type CallRepository interface {
 	GetByID(ctx context.Context, id ID) (*Call, error)
 	// ForTicket returns a ticket's calls, newest first (at most 200).
 	ForTicket(ctx context.Context, ticketID ID) ([]Call, error)
+	// Each calls fn with every call that started at or after from and
+	// before to, in order of start (ties by id), decoding one call at a
+	// time from one indexed range query, so a report over any span needs
+	// little memory. An error from fn stops the walk and is returned as
+	// it is. A walk over many calls outlasts any fixed deadline, so
+	// OpTimeout bounds each wait for the database instead, not counting
+	// the time fn takes.
+	Each(ctx context.Context, from, to time.Time, fn func(*Call) error) error
 }
 
 // MediaTokenRepository records which one-time media-socket tokens have
@@ -221,7 +229,20 @@ type Store struct {
 	Setup   SetupRepository
 	Calls   CallRepository
 	Media   MediaTokenRepository
+	// Settings are the team's; every instance reads them from the store,
+	// so a change applies on all of them at once.
+	Settings SettingsRepository
 	Engine
+}
+
+// SettingsRepository stores settings an admin changes while Ringdesk
+// runs.
+type SettingsRepository interface {
+	// Hours returns the business hours: Hours{} (always open) when they
+	// were never set.
+	Hours(ctx context.Context) (Hours, error)
+	// SetHours stores hours, already checked by ValidateHours.
+	SetHours(ctx context.Context, h Hours) error
 }
 
 // Change is a ticket or call written by any instance.

@@ -17,6 +17,11 @@ type Tickets interface {
 	ForPhone(ctx context.Context, phone string, limit int) ([]models.Ticket, error)
 }
 
+// Settings is what calls need from the settings: the business hours.
+type Settings interface {
+	Hours(ctx context.Context) (models.Hours, error)
+}
+
 // CallLog is what calls need from the call repository.
 type CallLog interface {
 	Record(ctx context.Context, ev models.CallEvent) (*models.Call, error)
@@ -28,6 +33,7 @@ type Service struct {
 	Line     Line
 	Tickets  Tickets
 	Calls    CallLog
+	Settings Settings // nil: always open
 	Dial     models.DialPolicy
 	Region   string // PHONE_REGION, for numbers typed without a country code
 	Now      func() time.Time
@@ -53,9 +59,16 @@ func (s *Service) Answer(ctx context.Context, r Request) Plan {
 	case r.SoundCheck:
 		return Plan{Action: SoundCheck, Say: SaySoundCheck, Token: s.SoundCheckToken()}
 	case r.Caller != Agent:
-		// Nothing here touches the database, so a customer hears the
-		// greeting or ringing at once; the log starts with the first event.
-		return s.ringAgents(s.TicketFromRef(r.TicketRef))
+		// One read of the hours is all a customer's call waits for; the
+		// log starts with the first event.
+		ticketID := s.TicketFromRef(r.TicketRef)
+		if say, closed := s.closed(ctx); closed {
+			return Plan{
+				Action: Voicemail, Say: say, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
+				Leg: Leg{Direction: models.CallInbound, TicketID: ticketID, AfterHours: true},
+			}
+		}
+		return s.ringAgents(ticketID)
 	}
 	number, ticketID, say := s.agentTarget(ctx, r)
 	switch {
@@ -65,6 +78,26 @@ func (s *Service) Answer(ctx context.Context, r Request) Plan {
 		return Plan{Action: Say, Say: SayNoCallerNumber(s.Line)}
 	}
 	return Plan{Action: DialPhone, Number: number, Leg: Leg{Direction: models.CallOutbound, TicketID: ticketID}}
+}
+
+// closed reports whether support is closed now and, if so, what the
+// caller hears. Hours that cannot be read count as open: a caller rung
+// through on a database blip is better than one sent to voicemail.
+func (s *Service) closed(ctx context.Context) (say string, closed bool) {
+	if s.Settings == nil {
+		return "", false
+	}
+	h, err := s.Settings.Hours(ctx)
+	if err != nil {
+		s.Log.Warn("read business hours; taking the call as in hours", "err", err)
+		return "", false
+	}
+	now := s.Now()
+	if h.OpenAt(now) {
+		return "", false
+	}
+	next, ok := h.NextOpen(now)
+	return SayClosed(next, now, ok), true
 }
 
 func (s *Service) ringAgents(ticketID *models.ID) Plan {
@@ -197,9 +230,13 @@ func (s *Service) Voicemail(ctx context.Context, r Recording) (Plan, error) {
 func (s *Service) attachVoicemail(ctx context.Context, r Recording) error {
 	ticketID := r.Leg.TicketID
 	if ticketID == nil {
+		when := "after no agent answered"
+		if r.Leg.AfterHours {
+			when = "outside business hours"
+		}
 		t := models.Ticket{
 			Name:           "Website caller",
-			Description:    "Voicemail left from the website after no agent answered (" + FormatDuration(r.Seconds) + "). The caller did not open a ticket first, so there is no number to call back: listen for one in the message.",
+			Description:    "Voicemail left from the website " + when + " (" + FormatDuration(r.Seconds) + "). The caller did not open a ticket first, so there is no number to call back: listen for one in the message.",
 			Source:         "voicemail",
 			IdempotencyKey: "voicemail:" + r.SID, // a retried webhook finds this ticket again
 		}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func newService(t testing.TB, line voice.Line) (*voice.Service, *models.Store, *
 	created := 0
 	return &voice.Service{
 		Provider: "test", Line: line,
-		Tickets: store.Tickets, Calls: store.Calls,
+		Tickets: store.Tickets, Calls: store.Calls, Settings: store.Settings,
 		Dial:   models.DialPolicy{Countries: []string{"US"}},
 		Region: "US",
 		Now:    func() time.Time { return at },
@@ -47,6 +48,7 @@ func TestLegRoundTrip(t *testing.T) {
 		{Direction: models.CallOutbound},
 		{Direction: models.CallInbound, TicketID: &id, Stage: voice.StageAgents},
 		{Direction: models.CallInbound, Stage: voice.StageFallback},
+		{Direction: models.CallInbound, TicketID: &id, AfterHours: true},
 	} {
 		q := leg.Query()
 		if !voice.Tagged(q) {
@@ -178,5 +180,69 @@ func TestFormatDuration(t *testing.T) {
 		if got := voice.FormatDuration(seconds); got != want {
 			t.Errorf("FormatDuration(%d) = %q, want %q", seconds, got, want)
 		}
+	}
+}
+
+// TestBusinessHours: outside the hours a customer's call goes to
+// voicemail, told when support opens again; the agents' own calls go out
+// whatever the hours; hours that cannot be read let calls through.
+func TestBusinessHours(t *testing.T) {
+	s, store, created := newService(t, voice.Line{CallerNumber: "+15550100"})
+	nine := models.DayHours{Open: "09:00", Close: "17:00"}
+	// at is Wednesday 09:00 UTC, 04:00 in New York: closed until 09:00 there.
+	hours := models.Hours{Zone: "America/New_York", Week: []models.DayHours{{}, nine, nine, nine, nine, nine, {}}}
+	if err := store.Settings.SetHours(t.Context(), hours); err != nil {
+		t.Fatal(err)
+	}
+	id := models.NewID()
+	s.TicketFromRef = func(string) *models.ID { return &id }
+	got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, TicketRef: "ref"})
+	say := "Thank you for calling support. We are closed right now. We open again today at 9:00 AM, New York time." +
+		" Please leave a message with your name and phone number after the tone, then press the pound key or hang up."
+	want := voice.Plan{
+		Action: voice.Voicemail, Say: say, Thanks: voice.SayVoicemailThanks, MaxSeconds: voice.VoicemailSeconds,
+		Leg: voice.Leg{Direction: models.CallInbound, TicketID: &id, AfterHours: true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("a customer's call out of hours (-want +got):\n%s", diff)
+	}
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Agent, PhoneNumber: "+14155552671"}); got.Action != voice.DialPhone {
+		t.Errorf("an agent's call out of hours = %+v, want it dialled", got)
+	}
+
+	// A message from a caller with no ticket says when it was left.
+	s.TicketFromRef = func(string) *models.ID { return nil }
+	plan := s.Answer(t.Context(), voice.Request{Caller: voice.Customer})
+	if _, err := s.Voicemail(t.Context(), voice.Recording{SID: "CA9", URL: "https://example.com/r", Seconds: 31, Usable: true, Leg: plan.Leg}); err != nil {
+		t.Fatal(err)
+	}
+	tickets, _, err := store.Tickets.List(t.Context(), nil, 10)
+	if err != nil || len(tickets) != 1 || *created != 1 {
+		t.Fatalf("tickets after an out-of-hours voicemail: %+v, %v (%d created)", tickets, err, *created)
+	}
+	if d := tickets[0].Description; !strings.Contains(d, "outside business hours (0:31)") {
+		t.Errorf("voicemail ticket says %q", d)
+	}
+
+	// In hours, the agents ring.
+	s.Now = func() time.Time { return time.Date(2026, 3, 4, 15, 0, 0, 0, time.UTC) } // 10:00 in New York
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer}); got.Action != voice.RingAgents {
+		t.Errorf("a customer's call in hours = %+v, want the agents rung", got)
+	}
+
+	// Every day closed: no next opening to promise.
+	if err := store.Settings.SetHours(t.Context(), models.Hours{Zone: "UTC", Week: make([]models.DayHours, 7)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer}); got.Action != voice.Voicemail || !strings.Contains(got.Say, "closed until further notice") {
+		t.Errorf("every day closed: %+v", got)
+	}
+
+	// The store gone: the call rings the agents rather than turning away.
+	if err := store.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Answer(context.Background(), voice.Request{Caller: voice.Customer}); got.Action != voice.RingAgents {
+		t.Errorf("hours unreadable: %+v, want the agents rung", got)
 	}
 }

@@ -8,6 +8,8 @@ package voice
 
 import (
 	"net/url"
+	"strings"
+	"time"
 
 	"github.com/ringdesk/ringdesk/models"
 )
@@ -44,6 +46,27 @@ const (
 	SayGoodbye         = "Thank you for calling. Goodbye."
 	SaySoundCheck      = "This is a sound check. Speak and you will hear yourself."
 )
+
+// SayClosed tells a caller that support is closed, when it opens again
+// (next, if ok) in the hours' time zone, and offers voicemail.
+func SayClosed(next, now time.Time, ok bool) string {
+	when := "We are closed until further notice."
+	if ok {
+		when = "We open again " + models.When(next, now) + ", " + zoneName(next.Location()) + " time."
+	}
+	return "Thank you for calling support. We are closed right now. " + when +
+		" Please leave a message with your name and phone number after the tone, then press the pound key or hang up."
+}
+
+// zoneName says a time zone as people do: "London" for Europe/London,
+// "New York" for America/New_York, "UTC" for UTC.
+func zoneName(loc *time.Location) string {
+	name := loc.String()
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
 
 // SayNoCallerNumber tells an agent that calls to phones need the setting
 // that holds the number they come from.
@@ -110,6 +133,8 @@ type Leg struct {
 	Direction models.CallDirection
 	TicketID  *models.ID
 	Stage     Stage // "" once the call no longer waits for an answer
+	// AfterHours marks a call that came in while support was closed.
+	AfterHours bool
 }
 
 // Query writes the leg for a callback address.
@@ -120,6 +145,9 @@ func (l Leg) Query() url.Values {
 	}
 	if l.Stage != "" {
 		q.Set("stage", string(l.Stage))
+	}
+	if l.AfterHours {
+		q.Set("hours", "closed")
 	}
 	return q
 }
@@ -142,6 +170,7 @@ func ParseLeg(q url.Values) Leg {
 	case StageAgents, StageFallback:
 		l.Stage = s
 	}
+	l.AfterHours = q.Get("hours") == "closed"
 	return l
 }
 

@@ -130,6 +130,7 @@ func TestOpenCreatesTheIndexesOnceAcrossOpens(t *testing.T) {
 		"agents {role:1,disabled:1}",
 		"calls {_id:1}",
 		"calls {sid:1} unique",
+		"calls {startedAt:1,_id:1}",
 		"calls {ticketId:1,startedAt:-1}",
 		"invites {_id:1}",
 		"invites {expiresAt:1}",

@@ -76,12 +76,13 @@ func connect(o Options) (*DB, error) {
 func (d *DB) store() *models.Store {
 	tickets := d.db.Collection("tickets")
 	return &models.Store{
-		Tickets: &ticketRepo{coll: tickets, counters: d.db.Collection("counters")},
-		Agents:  &agentRepo{coll: d.db.Collection("agents")},
-		Setup:   &setupRepo{coll: d.db.Collection("setup")},
-		Calls:   &callRepo{coll: d.db.Collection("calls"), tickets: tickets},
-		Media:   &mediaRepo{coll: d.db.Collection("media_tokens")},
-		Engine:  d,
+		Tickets:  &ticketRepo{coll: tickets, counters: d.db.Collection("counters")},
+		Agents:   &agentRepo{coll: d.db.Collection("agents")},
+		Setup:    &setupRepo{coll: d.db.Collection("setup")},
+		Calls:    &callRepo{coll: d.db.Collection("calls"), tickets: tickets},
+		Media:    &mediaRepo{coll: d.db.Collection("media_tokens")},
+		Settings: &settingsRepo{coll: d.db.Collection("settings")},
+		Engine:   d,
 	}
 }
 
@@ -140,6 +141,7 @@ func indexes() []struct {
 		{"invites", mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
 		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "startedAt", Value: -1}}}},
+		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "startedAt", Value: 1}, {Key: "_id", Value: 1}}}}, // reports, by start time
 		{"media_tokens", mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
 		// A ticket's timeline, newest first, and its deletion.
 		{"activities", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}}},

@@ -41,12 +41,13 @@ type stmtKey struct {
 // store builds the repositories on e.
 func (e *engine) store() *models.Store {
 	return &models.Store{
-		Tickets: &tickets{e},
-		Agents:  &agents{e},
-		Setup:   &setup{e},
-		Calls:   &calls{e},
-		Media:   &media{e},
-		Engine:  e,
+		Tickets:  &tickets{e},
+		Agents:   &agents{e},
+		Setup:    &setup{e},
+		Calls:    &calls{e},
+		Media:    &media{e},
+		Settings: &settings{e},
+		Engine:   e,
 	}
 }
 

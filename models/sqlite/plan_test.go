@@ -32,6 +32,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"calls by ticket", qCallsForTicket, []any{id}},
 		{"call by sid", qCallBySID, []any{"CA123"}},
 		{"call by id", qCallByID, []any{id}},
+		{"calls by start time", qCallsStarted, []any{int64(1700000000000), int64(1800000000000)}},
 		{"agent by email", qAgentByEmail, []any{int64(0), "ada@example.com"}},
 		{"agent by id", qAgentByID, []any{int64(0), id}},
 		{"expired revocations", qDeleteRevoked, []any{int64(0)}},

@@ -41,8 +41,10 @@ func Run(t *testing.T, f Factory) {
 		{"Sessions", sessionTests},
 		{"Calls", callTests},
 		{"CallsConcurrent", callConcurrencyTests},
+		{"Reports", reportTests},
 		{"Setup", setupTests},
 		{"Media", mediaTests},
+		{"Settings", settingsTests},
 		{"Engine", engineTests},
 		{"DumpRestore", dumpTests},
 	}
