@@ -50,9 +50,9 @@ func TestLiveDashboard(t *testing.T) {
 		)
 	}
 
-	// (c) The counters: both agents' registered phones count as ready for calls.
+	// (c) The counters: both agents' registered phones count them as available.
 	for name, ctx := range tabs {
-		run(t, ctx, waitCounters(name, "0 open 0 waiting 2 ready for calls"))
+		run(t, ctx, waitCounters(name, "0 open 0 waiting 2 available 0 on a call 0 away"))
 		var hidden bool
 		run(t, ctx, chromedp.Evaluate(`document.querySelector("#live-counters").hidden`, &hidden))
 		if hidden {
@@ -97,7 +97,7 @@ func TestLiveDashboard(t *testing.T) {
 		}
 		run(t, ctx,
 			waitText("#live-announcer", fmt.Sprintf("New ticket #%d from %s", first.Number, name)),
-			waitCounters(who, "1 open 0 waiting 2 ready for calls"),
+			waitCounters(who, "1 open 0 waiting 2 available 0 on a call 0 away"),
 		)
 	}
 
@@ -109,7 +109,7 @@ func TestLiveDashboard(t *testing.T) {
 	)
 	run(t, ada,
 		waitJS("Ada: the closed card gone from Open", `document.querySelector("#ticket-`+first.ID+`") === null`),
-		waitCounters("Ada", "0 open 0 waiting 2 ready for calls"),
+		waitCounters("Ada", "0 open 0 waiting 2 available 0 on a call 0 away"),
 	)
 	assertSameDocument(t, ada, "Ada", "after the ticket was closed")
 	run(t, sam,
@@ -151,7 +151,7 @@ func TestLiveDashboard(t *testing.T) {
 			t.Errorf("%s: cards after reconnecting = %v, want %v", who, ids, want)
 		}
 		assertSameDocument(t, ctx, who, "after reconnecting (a replay, not a resync)")
-		run(t, ctx, waitCounters(who, "2 open 0 waiting 2 ready for calls"))
+		run(t, ctx, waitCounters(who, "2 open 0 waiting 2 available 0 on a call 0 away"))
 	}
 
 	// (e) Ada reads a ticket that Sam then closes: her ticket page follows
@@ -198,7 +198,7 @@ func TestLiveCallTaken(t *testing.T) {
 				run(t, ctx,
 					waitJS(name+"'s device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
 					waitJS(name+"'s live stream", `document.querySelector("#live-counters").dataset.state === "live"`),
-					waitCounters(name, "0 open 0 waiting 2 ready for calls"),
+					waitCounters(name, "0 open 0 waiting 2 available 0 on a call 0 away"),
 					js(p.ring(call)),
 					chromedp.WaitVisible(`.incoming-accept`, chromedp.ByQuery),
 				)
@@ -305,7 +305,7 @@ func waitBy(what string, deadline time.Time, cond string) chromedp.Action {
 }
 
 // waitCounters waits until the header counters read want ("1 open 0
-// waiting 2 ready for calls").
+// waiting 2 available 0 on a call 0 away").
 func waitCounters(who, want string) chromedp.Action {
 	cond := `[...document.querySelectorAll("#live-counters .live-count")].map((el) => el.textContent.replace(/\s+/g, " ").trim()).join(" ") === ` + strconv.Quote(want)
 	return chromedp.ActionFunc(func(ctx context.Context) error {
@@ -326,4 +326,62 @@ func assertSameDocument(t *testing.T, ctx context.Context, who, when string) {
 	if !same {
 		t.Errorf("%s's page reloaded %s", who, when)
 	}
+}
+
+// TestLiveAvailability: Ada goes Away. Sam's header counts her away, a
+// customer's call rings Sam's phone and not hers (and hers never rejects
+// it), her choice outlives a reload, and when she is back the header
+// counts her available again.
+func TestLiveAvailability(t *testing.T) {
+	a := startApp(t, twilioEnv)
+	for _, ag := range []models.AgentInput{
+		{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
+		{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"},
+	} {
+		if _, err := a.Store.Agents.Create(context.Background(), ag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sam, ada := browser(t), browser(t)
+	signInAs(t, sam, a, "sam@example.com")
+	signInAs(t, ada, a, "ada@example.com")
+	for name, ctx := range map[string]context.Context{"Sam": sam, "Ada": ada} {
+		run(t, ctx,
+			waitJS(name+"'s device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
+			waitCounters(name, "0 open 0 waiting 2 available 0 on a call 0 away"),
+		)
+	}
+
+	run(t, ada,
+		chromedp.Click(`.availability-toggle`, chromedp.ByQuery),
+		waitText(`.availability-toggle-text`, "Away"),
+		waitJS("the toggle to say so", `document.querySelector(".availability-toggle").getAttribute("aria-pressed") === "false"`),
+	)
+	run(t, sam, waitCounters("Sam", "0 open 0 waiting 1 available 0 on a call 1 away"))
+
+	const call = "CALL-IN-away"
+	for _, ctx := range []context.Context{sam, ada} {
+		run(t, ctx, js(twilio.ring(call)))
+	}
+	var adaBanner bool
+	var adaRejected int
+	run(t, sam, chromedp.WaitVisible(`.incoming-accept`, chromedp.ByQuery))
+	run(t, ada,
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Evaluate(`!document.querySelector(".incoming-call").hidden`, &adaBanner),
+		chromedp.Evaluate(`window.__fake.call("`+call+`").rejected`, &adaRejected),
+	)
+	if adaBanner || adaRejected != 0 {
+		t.Errorf("Away: Ada's banner shown %v, calls rejected %d; want neither", adaBanner, adaRejected)
+	}
+
+	// The choice outlives a reload; Available again, she counts again.
+	run(t, ada,
+		chromedp.Reload(),
+		pageWith(`#ticket-list`),
+		waitText(`.availability-toggle-text`, "Away"),
+		chromedp.Click(`.availability-toggle`, chromedp.ByQuery),
+		waitText(`.availability-toggle-text`, "Available"),
+	)
+	run(t, sam, waitCounters("Sam", "0 open 0 waiting 2 available 0 on a call 0 away"))
 }

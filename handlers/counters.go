@@ -10,12 +10,16 @@ import (
 // countersInterval is how often the counters may be recounted.
 const countersInterval = time.Second
 
-// liveCounters is the header's "3 open · 1 waiting · 2 online" and the
-// counts on the dashboard's view tabs.
+// liveCounters is the header's "3 open · 1 waiting · 2 available · 1 on
+// a call · 0 away" and the counts on the dashboard's view tabs.
 type liveCounters struct {
 	OpenTickets  int64 `json:"openTickets"`
 	CallsWaiting int   `json:"callsWaiting"`
-	AgentsOnline int   `json:"agentsOnline"`
+	// AgentsOnline is the agents available for a call now: the ones a
+	// customer's call rings.
+	AgentsOnline int `json:"agentsOnline"`
+	AgentsOnCall int `json:"agentsOnCall"`
+	AgentsAway   int `json:"agentsAway"`
 	// Views counts every view but "mine", by name; Mine counts each
 	// connected agent's own view, by agent id.
 	Views map[string]int64 `json:"views"`
@@ -88,7 +92,8 @@ func (h *Handler) recount(ctx context.Context) {
 		h.live.counted = true
 	}
 	h.live.counters.CallsWaiting = len(h.live.waiting)
-	h.live.counters.AgentsOnline = h.live.broker.agentsOnline()
+	team := h.live.broker.presence()
+	h.live.counters.AgentsOnline, h.live.counters.AgentsOnCall, h.live.counters.AgentsAway = team.Available, team.OnCall, team.Away
 }
 
 // countViews counts the dashboard's views: the shared ones once, "mine"

@@ -218,6 +218,52 @@ func TestEventsPresenceAndTaken(t *testing.T) {
 	}
 }
 
+// TestPresenceAvailability: the header counts each agent with a page
+// open once: on a call, available (a registered phone, set to
+// Available), or away.
+func TestPresenceAvailability(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	one, two := app.client(t), app.client(t)
+	app.signIn(t, one)
+	app.signIn(t, two)
+	s1, s2 := app.openEvents(t, one, ""), app.openEvents(t, one, "") // two pages of one agent
+	watch := app.openEvents(t, two, "")
+	stream1 := decodeEvent[map[string]string](t, s1.next(t, "hello", 2*time.Second))["stream"]
+	stream2 := decodeEvent[map[string]string](t, s2.next(t, "hello", 2*time.Second))["stream"]
+	watch.next(t, "hello", 2*time.Second)
+	want := func(available, onCall, away int) {
+		t.Helper()
+		var last counterEvent
+		for range 20 {
+			last = decodeEvent[counterEvent](t, watch.next(t, "counters", 3*time.Second))
+			if last.AgentsOnline == available && last.AgentsOnCall == onCall && last.AgentsAway == away {
+				return
+			}
+		}
+		t.Fatalf("counters %+v, want %d available, %d on a call, %d away", last, available, onCall, away)
+	}
+	set := func(stream string, body map[string]any) {
+		t.Helper()
+		body["stream"] = stream
+		app.postJSON(t, one, "/presence", body).wantStatus(t, http.StatusNoContent)
+	}
+
+	set(stream1, map[string]any{"ready": true})
+	set(stream2, map[string]any{"ready": true})
+	want(1, 0, 1) // one agent on two pages counts once; the watcher has no phone
+	set(stream1, map[string]any{"away": true})
+	want(1, 0, 1) // still available on the other page
+	set(stream2, map[string]any{"away": true})
+	want(0, 0, 2)
+	set(stream1, map[string]any{"onCall": true})
+	want(0, 1, 1) // on a call, whatever else
+	set(stream1, map[string]any{"onCall": false, "away": false})
+	want(1, 0, 1)
+
+	app.postJSON(t, one, "/presence", map[string]any{"stream": stream1}).wantStatus(t, http.StatusBadRequest)
+}
+
 // A ticket created between rendering the dashboard and opening its stream
 // still arrives: the page names the last event before its data was read.
 func TestEventsStartAfterThePageWasRendered(t *testing.T) {
@@ -248,6 +294,8 @@ type counterEvent struct {
 	OpenTickets  int64            `json:"openTickets"`
 	CallsWaiting int              `json:"callsWaiting"`
 	AgentsOnline int              `json:"agentsOnline"`
+	AgentsOnCall int              `json:"agentsOnCall"`
+	AgentsAway   int              `json:"agentsAway"`
 	Views        map[string]int64 `json:"views"`
 	Mine         map[string]int64 `json:"mine"`
 }

@@ -63,6 +63,8 @@ type subscriber struct {
 	sessionID string // the agent's session: signing out of it ends the stream
 	ch        chan liveEvent
 	ready     bool // its phone is registered for incoming calls
+	away      bool // its agent chose Away: the phone must not ring
+	onCall    bool // a call is ringing or up on its phone
 	dropped   bool // it fell behind; its stream was stopped to make it resync
 
 	// end is closed when the stream must stop at once, even with events
@@ -198,32 +200,70 @@ func (b *broker) unsubscribe(s *subscriber) {
 	}
 }
 
-// setReady records whether stream id's phone takes calls; it reports
+// presenceUpdate is what a page says of its phone; nil fields are left
+// as they were.
+type presenceUpdate struct {
+	Ready  *bool // the phone is registered for incoming calls
+	Away   *bool // the agent chose Away (false: Available)
+	OnCall *bool // a call is ringing or up on it
+}
+
+// setPresence records what stream id says of its phone; it reports
 // whether the stream exists and belongs to agentID.
-func (b *broker) setReady(id, agentID string, ready bool) bool {
+func (b *broker) setPresence(id, agentID string, p presenceUpdate) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {
 		if s.id == id && s.agentID == agentID {
-			s.ready = ready
+			if p.Ready != nil {
+				s.ready = *p.Ready
+			}
+			if p.Away != nil {
+				s.away = *p.Away
+			}
+			if p.OnCall != nil {
+				s.onCall = *p.OnCall
+			}
 			return true
 		}
 	}
 	return false
 }
 
-// agentsOnline counts the agents with an open dashboard whose phone is
-// registered.
-func (b *broker) agentsOnline() int {
+// teamPresence counts the agents with a dashboard open: on a call (on
+// any of their pages), available (a registered phone on a page set to
+// Available), or away (the others). Closing every page of theirs makes an
+// agent none of these: they are not counted, and nothing rings for them.
+type teamPresence struct {
+	Available, OnCall, Away int
+}
+
+func (b *broker) presence() teamPresence {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	agents := map[string]bool{}
+	type state struct{ available, onCall bool }
+	agents := map[string]*state{}
 	for s := range b.subs {
-		if s.ready {
-			agents[s.agentID] = true
+		a := agents[s.agentID]
+		if a == nil {
+			a = &state{}
+			agents[s.agentID] = a
+		}
+		a.onCall = a.onCall || s.onCall
+		a.available = a.available || (s.ready && !s.away)
+	}
+	var p teamPresence
+	for _, a := range agents {
+		switch {
+		case a.onCall:
+			p.OnCall++
+		case a.available:
+			p.Available++
+		default:
+			p.Away++
 		}
 	}
-	return len(agents)
+	return p
 }
 
 // lastID is the id of the latest event, or "" before the first.

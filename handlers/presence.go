@@ -6,18 +6,22 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// setPresence handles "POST /presence": the dashboard says whether its
-// phone is registered, which makes its agent count as online.
+// setPresence handles "POST /presence": a dashboard says whether its
+// phone is registered ("ready"), whether its agent chose Away ("away") and
+// whether a call rings or is up on it ("onCall"). The header counts the
+// team from these: available, on a call, away.
 func (h *Handler) setPresence(c *gin.Context) {
 	var req struct {
 		Stream string `json:"stream"`
-		Ready  bool   `json:"ready"`
+		Ready  *bool  `json:"ready"`
+		Away   *bool  `json:"away"`
+		OnCall *bool  `json:"onCall"`
 	}
-	if err := decodeJSON(c, &req); err != nil || req.Stream == "" {
-		h.fail(c, refuse(http.StatusBadRequest, "Send {\"stream\": id, \"ready\": true|false}.").inJSON())
+	if err := decodeJSON(c, &req); err != nil || req.Stream == "" || (req.Ready == nil && req.Away == nil && req.OnCall == nil) {
+		h.fail(c, refuse(http.StatusBadRequest, "Send {\"stream\": id} with any of \"ready\", \"away\" and \"onCall\" (true or false).").inJSON())
 		return
 	}
-	if !h.live.broker.setReady(req.Stream, currentAgent(c).ID.Hex(), req.Ready) {
+	if !h.live.broker.setPresence(req.Stream, currentAgent(c).ID.Hex(), presenceUpdate{Ready: req.Ready, Away: req.Away, OnCall: req.OnCall}) {
 		h.fail(c, refuse(http.StatusNotFound, "No such event stream; reconnect first.").inJSON())
 		return
 	}

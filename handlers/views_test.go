@@ -51,8 +51,10 @@ func TestLiveCountersSayWhatTheyCount(t *testing.T) {
 		return out
 	}
 	withCalling := counts(newTwilioApp(t))
-	if got := withCalling["agentsOnline"]; got != "0 ready for calls" {
-		t.Errorf("agents counter reads %q, want %q", got, "0 ready for calls")
+	for key, want := range map[string]string{"agentsOnline": "0 available", "agentsOnCall": "0 on a call", "agentsAway": "0 away"} {
+		if got := withCalling[key]; got != want {
+			t.Errorf("%s counter reads %q, want %q", key, got, want)
+		}
 	}
 	if got := withCalling["callsWaiting"]; got != "0 waiting" {
 		t.Errorf("calls counter reads %q, want %q", got, "0 waiting")

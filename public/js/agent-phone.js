@@ -58,6 +58,8 @@ export function startAgentPhone(doc, root) {
     microphone: $(".call-audio select[data-audio=input]"),
     dismiss: $(".call-dismiss"),
     addNote: $(".call-add-note"),
+    availability: $(".availability-toggle"),
+    availabilityText: $(".availability-toggle-text"),
   };
   root.hidden = false;
 
@@ -72,7 +74,44 @@ export function startAgentPhone(doc, root) {
   });
 
   // The live dashboard (live.js) reloads the page only while this is false.
-  const busyChanged = () => live.setBusy(!!(calls.current || ringing));
+  const busyChanged = () => {
+    live.setBusy(!!(calls.current || ringing));
+    live.setOnCall(!!calls.current);
+  };
+
+  // ---- Available / Away -----------------------------------------------------
+  // An Away agent's phone stays connected (so calling out works at once)
+  // but does not ring: incoming calls are left to the others, never
+  // rejected, which would turn the caller away for everyone. The choice
+  // outlives a reload; closing every Ringdesk page makes the agent
+  // unavailable anyway.
+
+  const AWAY_KEY = "ringdesk.away";
+  let away = false;
+  try {
+    away = localStorage.getItem(AWAY_KEY) === "1";
+  } catch {
+    // storage refused (private mode): every page starts Available
+  }
+  function showAway() {
+    if (!ui.availability) return;
+    ui.availability.setAttribute("aria-pressed", String(!away));
+    ui.availability.dataset.state = away ? "away" : "available";
+    ui.availabilityText.textContent = away ? "Away" : "Available";
+    ui.availability.title = away ? "Away: calls do not ring here. Press to become available." : "Available: customers' calls ring here. Press to go away.";
+  }
+  ui.availability?.addEventListener("click", () => {
+    away = !away;
+    try {
+      localStorage.setItem(AWAY_KEY, away ? "1" : "0");
+    } catch {
+      // kept for this page only
+    }
+    showAway();
+    live.setAway(away);
+  });
+  showAway();
+  live.setAway(away);
 
   // ---- Device status --------------------------------------------------------
 
@@ -95,6 +134,7 @@ export function startAgentPhone(doc, root) {
   // ---- Incoming calls -------------------------------------------------------
 
   line.on("incoming", (call) => {
+    if (away) return; // left to the available agents; see "Available / Away"
     if (calls.current || ringing) {
       call.reject(); // the SDK already ignores calls while busy; be sure
       return;

@@ -1,7 +1,7 @@
 // The live dashboard: Server-Sent Events from "GET /events" keep agents'
 // pages current without reloading. New tickets appear at the top of the
 // newest dashboard page, changed cards are replaced in place, the header
-// counters ("3 open · 1 waiting · 2 ready for calls") and the view tabs'
+// counters ("3 open · 1 waiting · 2 available · 1 on a call · 0 away") and the view tabs'
 // counts follow the server, cards join and leave the dashboard's view as
 // they are assigned, closed or deleted, and when one agent answers a
 // customer's call the other agents' phones stop ringing.
@@ -12,7 +12,8 @@
 // keeps any script out all the same.
 //
 // The softphone (agent-phone.js) talks to this module through `live`:
-// setPhoneReady(bool) (is its device registered: presence), setBusy(bool)
+// setPhoneReady(bool) (is its device registered: presence), setAway(bool)
+// (the agent chose Away), setOnCall(bool) (a call is up), setBusy(bool)
 // (a call rings or is up: no reload now), callTaken(id) (this agent
 // answered), and the "taken", "card" and "caller" events it emits.
 
@@ -23,6 +24,8 @@ import { Emitter } from "./voice-core.js";
 class Live extends Emitter {
   stream = ""; // this connection's id, from "hello"
   ready = false; // the softphone's device is registered
+  away = false; // the agent chose Away
+  onCall = false; // a call is up on this page's phone
   busy = false; // a call rings or is in progress
   #onIdle = [];
 
@@ -34,10 +37,28 @@ class Live extends Emitter {
     this.sendPresence();
   }
 
-  /** Tells the server whether this page's phone takes calls. */
+  /** The agent chose Away (true) or Available (false). */
+  setAway(away) {
+    away = !!away;
+    if (away === this.away) return;
+    this.away = away;
+    this.sendPresence();
+  }
+
+  /** A call is up on this page's phone (true), or not any more. */
+  setOnCall(onCall) {
+    onCall = !!onCall;
+    if (onCall === this.onCall) return;
+    this.onCall = onCall;
+    this.sendPresence();
+  }
+
+  /** Tells the server whether this page's phone takes calls: registered, Available, not on a call. */
   sendPresence() {
     if (!this.stream) return; // "hello" sends it once connected
-    postJSON("/presence", { stream: this.stream, ready: this.ready }).catch((err) => console.warn("ringdesk: presence", err));
+    postJSON("/presence", { stream: this.stream, ready: this.ready, away: this.away, onCall: this.onCall }).catch((err) =>
+      console.warn("ringdesk: presence", err),
+    );
   }
 
   /** This agent accepted an incoming call: the others' banners stop ringing. */
