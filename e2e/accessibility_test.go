@@ -21,7 +21,8 @@ import (
 // main controls with a visible focus indicator, and call states are
 // announced. Pages: home (with field errors), sign-in, the dashboard with
 // tickets and calling on (idle, ringing and in a call), a ticket (and its
-// note form's error), the deletion step, a search, /agents and /account.
+// note form's error), the deletion step, a search, /agents, /account,
+// the business hours (with errors), the reports and the wallboard.
 func TestAccessibility(t *testing.T) {
 	a := startApp(t, twilioEnv)
 	seedTickets(t, a.Store)
@@ -106,6 +107,19 @@ func TestAccessibility(t *testing.T) {
 	checkPage(t, ctx, "agents", `.agents-table form button`, `.invite-card input`)
 	run(t, ctx, chromedp.Navigate(a.URL+"/account"), pageWith(`#current_password`))
 	checkPage(t, ctx, "account", `#name`, `#current_password`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/settings/hours"), pageWith(`#zone`))
+	checkPage(t, ctx, "business hours", `#always`, `#zone`, `#open-1`)
+	run(t, ctx,
+		chromedp.Click(`#always`, chromedp.ByQuery), // hours, not always open
+		chromedp.SetValue(`#zone`, "Mars/Olympus", chromedp.ByQuery),
+		chromedp.Click(`.hours-form button[type=submit]`, chromedp.ByQuery),
+		pageWith(`#zone-error`),
+	)
+	checkPage(t, ctx, "business hours with errors", `#zone`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/reports"), pageWith(`#from`))
+	checkPage(t, ctx, "reports", `#from`, `#to`)
+	run(t, ctx, chromedp.Navigate(a.URL+"/wallboard"), pageWith(`#wallboard`))
+	checkPage(t, ctx, "wallboard")
 }
 
 // checkPage runs every check on the loaded page; targets are controls the

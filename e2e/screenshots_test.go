@@ -79,6 +79,10 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Navigate(a.URL+"/dashboard?view=all&q="+url.QueryEscape("+44 20 7946 0958")),
 		chromedp.WaitVisible(`article.ticket`),
 		waitLive())
+	shot("wallboard.png", 1280, 760,
+		chromedp.Navigate(a.URL+"/wallboard"),
+		chromedp.WaitVisible(`#wallboard`),
+		waitLive())
 	shot("agents.png", 1280, 800,
 		chromedp.Navigate(a.URL+"/agents"),
 		chromedp.WaitVisible(`.agents-table`))

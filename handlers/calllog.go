@@ -14,10 +14,12 @@ func (h *Handler) callRecorded(ctx context.Context, call *models.Call) {
 		s := call.Summary()
 		waiting := s.Status == models.CallInitiated || s.Status == models.CallRinging
 		h.live.mu.Lock()
-		changed := h.live.waiting[call.SID] != waiting
-		if waiting {
-			h.live.waiting[call.SID] = true
-		} else {
+		_, was := h.live.waiting[call.SID]
+		changed := was != waiting
+		switch {
+		case waiting && !was:
+			h.live.waiting[call.SID] = call.StartedAt
+		case !waiting:
 			delete(h.live.waiting, call.SID)
 		}
 		h.live.mu.Unlock()

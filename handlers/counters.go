@@ -20,6 +20,12 @@ type liveCounters struct {
 	AgentsOnline int `json:"agentsOnline"`
 	AgentsOnCall int `json:"agentsOnCall"`
 	AgentsAway   int `json:"agentsAway"`
+	// WaitingSince is when the customer waiting longest started calling,
+	// in milliseconds since 1970; 0 when nobody waits.
+	WaitingSince int64 `json:"waitingSince"`
+	// Today counts today's calls in the team's zone; only while a
+	// wallboard is open (nil otherwise).
+	Today *models.DayFigures `json:"today,omitempty"`
 	// Views counts every view but "mine", by name; Mine counts each
 	// connected agent's own view, by agent id.
 	Views map[string]int64 `json:"views"`
@@ -82,8 +88,22 @@ func (h *Handler) recount(ctx context.Context) {
 	if err == nil {
 		views, mine, err = h.countViews(ctx)
 	}
+	var today *models.DayFigures
+	if h.live.broker.wallboards() {
+		var terr error
+		if today, terr = h.todayFigures(ctx); terr != nil {
+			h.log.Warn("live counters: count today's calls", "err", terr)
+		}
+	}
 	h.live.mu.Lock()
 	defer h.live.mu.Unlock()
+	h.live.counters.Today = today
+	h.live.counters.WaitingSince = 0
+	for _, since := range h.live.waiting {
+		if ms := since.UnixMilli(); h.live.counters.WaitingSince == 0 || ms < h.live.counters.WaitingSince {
+			h.live.counters.WaitingSince = ms
+		}
+	}
 	if err != nil {
 		h.log.Warn("live counters: count tickets", "err", err)
 	} else {

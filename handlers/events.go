@@ -35,6 +35,7 @@ func (h *Handler) streamEvents(c *gin.Context) {
 	}
 	w := &streamWriter{rc: http.NewResponseController(c.Writer), now: h.now}
 	sub := newSubscriber(streamID, agent.ID.Hex(), session.ID)
+	sub.wallboard = c.Query("wallboard") == "1"
 	sub.abort = w.abort
 	ok, replay, resync := h.live.broker.subscribe(sub, lastID)
 	if !ok {

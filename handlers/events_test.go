@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringdesk/ringdesk/models"
 )
 
 // sseEvent is one parsed Server-Sent Event.
@@ -291,11 +293,13 @@ func TestEventsStartAfterThePageWasRendered(t *testing.T) {
 
 // counterEvent is the data of a "counters" event.
 type counterEvent struct {
-	OpenTickets  int64            `json:"openTickets"`
-	CallsWaiting int              `json:"callsWaiting"`
-	AgentsOnline int              `json:"agentsOnline"`
-	AgentsOnCall int              `json:"agentsOnCall"`
-	AgentsAway   int              `json:"agentsAway"`
-	Views        map[string]int64 `json:"views"`
-	Mine         map[string]int64 `json:"mine"`
+	OpenTickets  int64              `json:"openTickets"`
+	CallsWaiting int                `json:"callsWaiting"`
+	AgentsOnline int                `json:"agentsOnline"`
+	AgentsOnCall int                `json:"agentsOnCall"`
+	AgentsAway   int                `json:"agentsAway"`
+	WaitingSince int64              `json:"waitingSince"`
+	Today        *models.DayFigures `json:"today"`
+	Views        map[string]int64   `json:"views"`
+	Mine         map[string]int64   `json:"mine"`
 }

@@ -18,7 +18,7 @@ type live struct {
 	broker *broker
 
 	mu       sync.Mutex
-	waiting  map[string]bool // ringing inbound calls by call id
+	waiting  map[string]time.Time // customers' calls not yet answered, by call id: since when
 	counters liveCounters
 	pending  bool // a recount is scheduled or cooling down
 	dirty    bool // something changed since the last recount began
@@ -26,7 +26,7 @@ type live struct {
 }
 
 func newLive() *live {
-	return &live{broker: newBroker(), waiting: map[string]bool{}}
+	return &live{broker: newBroker(), waiting: map[string]time.Time{}}
 }
 
 // liveEvent is one Server-Sent Event for the agents' dashboards.
@@ -64,6 +64,7 @@ type subscriber struct {
 	ch        chan liveEvent
 	ready     bool // its phone is registered for incoming calls
 	away      bool // its agent chose Away: the phone must not ring
+	wallboard bool // a wallboard: it also gets today's call figures
 	onCall    bool // a call is ringing or up on its phone
 	dropped   bool // it fell behind; its stream was stopped to make it resync
 
@@ -224,6 +225,19 @@ func (b *broker) setPresence(id, agentID string, p presenceUpdate) bool {
 			if p.OnCall != nil {
 				s.onCall = *p.OnCall
 			}
+			return true
+		}
+	}
+	return false
+}
+
+// wallboards reports whether a wallboard is open, so that today's call
+// figures are counted only for someone who shows them.
+func (b *broker) wallboards() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		if s.wallboard {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"encoding/csv"
 	"errors"
 	"maps"
@@ -354,7 +355,7 @@ func fieldLines(fields map[string]string, order ...string) string {
 
 // reportZone is the zone a report asked for, or else the team's: the one
 // its business hours are in, when they were set (UTC otherwise).
-func (h *Handler) reportZone(c *gin.Context, tz string) string {
+func (h *Handler) reportZone(c context.Context, tz string) string {
 	if strings.TrimSpace(tz) != "" || h.settings == nil {
 		return tz
 	}

@@ -76,6 +76,7 @@ func (h *Handler) Routes() (http.Handler, error) {
 	agent.POST("/presence", h.setPresence)
 	agent.POST("/calls/taken", h.callTaken)
 	agent.POST("/calls/caller-ticket", h.openCallerTicket)
+	agent.GET("/wallboard", h.showWallboard)
 	agent.GET("/account", h.showAccount)
 	agent.POST("/account", h.updateAccount)
 	agent.GET("/reports", h.showReports)

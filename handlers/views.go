@@ -68,6 +68,8 @@ type viewData struct {
 	HoursNote     string
 	// reports: the call figures day by day
 	Report reportView
+	// wallboard: the queue, the team and today's calls
+	Wallboard wallboardView
 	// error page
 	Status  int
 	Message string
@@ -334,7 +336,7 @@ func relativeTime(t, now time.Time) string {
 // pages cannot clash over block names.
 type templates map[string]*template.Template
 
-var pages = []string{"home", "login", "setup", "dashboard", "ticket", "delete", "agents", "invite", "account", "hours", "reports", "error"}
+var pages = []string{"home", "login", "setup", "dashboard", "ticket", "delete", "agents", "invite", "account", "hours", "reports", "wallboard", "error"}
 
 func parseTemplates(fsys fs.FS) (templates, error) {
 	ts := templates{}
@@ -349,7 +351,23 @@ func parseTemplates(fsys fs.FS) (templates, error) {
 }
 
 // templateFuncs are the helpers the page templates call.
-var templateFuncs = template.FuncMap{"codeSpans": codeSpans, "linkify": linkify}
+var templateFuncs = template.FuncMap{"codeSpans": codeSpans, "linkify": linkify, "wait": waitText, "percent": percentText}
+
+// waitText shows a wait in seconds as the wallboard does (public/js/live.js
+// writes the same): "0:42", "12:05".
+func waitText(seconds float64) string {
+	s := int(seconds + 0.5)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// percentText shows a share as the wallboard does: "95%", or "–" when
+// there is nothing to share out.
+func percentText(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", *p)
+}
 
 // webLink finds http and https addresses in a note.
 var webLink = regexp.MustCompile(`https?://[^\s<>"']+`)

@@ -109,6 +109,7 @@ export function startLive(doc) {
   if (!counters || typeof EventSource === "undefined") return;
 
   const list = doc.getElementById("ticket-list");
+  const wallboard = doc.getElementById("wallboard");
   const ui = {
     counters,
     counts: Object.fromEntries([...counters.querySelectorAll("[data-count]")].map((el) => [el.dataset.count, el])),
@@ -163,7 +164,10 @@ export function startLive(doc) {
     // The page says which event it was rendered after, so a ticket created
     // between rendering and connecting still arrives.
     const since = counters.dataset.liveSince ?? "";
-    source = new EventSource(since ? `/events?since=${encodeURIComponent(since)}` : "/events");
+    const query = new URLSearchParams();
+    if (since) query.set("since", since);
+    if (wallboard) query.set("wallboard", "1"); // today's call figures too
+    source = new EventSource(query.size ? `/events?${query}` : "/events");
     source.addEventListener("hello", (event) => {
       const data = parse(event);
       live.stream = String(data?.stream ?? "");
@@ -232,6 +236,7 @@ export function startLive(doc) {
 
   function showCounters(data) {
     if (!data) return;
+    showWallboard(data);
     for (const [key, el] of Object.entries(ui.counts)) {
       const n = Number(data[key]);
       if (Number.isFinite(n) && el.textContent !== String(n)) el.textContent = String(n);
@@ -243,6 +248,44 @@ export function startLive(doc) {
       const n = Number(views[el.dataset.viewCount]);
       if (Number.isFinite(n) && el.textContent !== String(n)) el.textContent = String(n);
     }
+  }
+
+  // ---- Wallboard ---------------------------------------------------------------
+  // Tiles name their figure in the counters by path ("today.answered");
+  // the longest wait counts up between events from when it began.
+
+  function showWallboard(data) {
+    if (!wallboard) return;
+    for (const el of wallboard.querySelectorAll("[data-wb]")) {
+      const value = el.dataset.wb.split(".").reduce((v, key) => v?.[key], data);
+      if (value === undefined) continue;
+      const text = formatFigure(value, el.dataset.wbFormat);
+      if (el.textContent !== text) el.textContent = text;
+    }
+    const since = wallboard.querySelector("[data-wait-since]");
+    if (since) since.dataset.waitSince = String(Number(data.waitingSince) || 0);
+    tickWait();
+  }
+
+  function formatFigure(value, format) {
+    if (format === "percent") return value === null ? "–" : `${Math.round(Number(value))}%`;
+    if (format === "seconds") {
+      const s = Math.round(Number(value) || 0);
+      return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    }
+    return String(value);
+  }
+
+  function tickWait() {
+    const el = wallboard?.querySelector("[data-wait-since]");
+    if (!el) return;
+    const since = Number(el.dataset.waitSince);
+    const text = since > 0 ? formatFigure(Math.max(0, (Date.now() - since) / 1000), "seconds") : "–";
+    if (el.textContent !== text) el.textContent = text;
+  }
+  if (wallboard) {
+    tickWait();
+    setInterval(tickWait, 1000);
   }
 
   // ---- Ticket cards -----------------------------------------------------------
