@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -172,6 +173,12 @@ func (h *Handler) refuseHours(c *gin.Context, form hoursForm, errs map[string]st
 	h.render(c, http.StatusUnprocessableEntity, "hours", viewData{Title: "Business hours", Hours: form})
 }
 
+// hoursReadTimeout bounds the read of the hours for the home page: a
+// page whose database is slow or down must still answer within seconds,
+// and the ticket form it shows again after a failed save has already
+// waited for the database once.
+const hoursReadTimeout = 500 * time.Millisecond
+
 // homeHours is what the home page says of the hours: nothing when
 // support is always open; the call button shows only when it is open.
 // Hours that cannot be read leave the button on, as the calls themselves
@@ -180,7 +187,9 @@ func (h *Handler) homeHours(c *gin.Context) (open bool, text string) {
 	if h.settings == nil {
 		return true, ""
 	}
-	hours, err := h.settings.Hours(c)
+	ctx, cancel := context.WithTimeout(c, hoursReadTimeout)
+	defer cancel()
+	hours, err := h.settings.Hours(ctx)
 	if err != nil {
 		h.log.Warn("read business hours for the home page", "err", err)
 		return true, ""

@@ -80,6 +80,9 @@ func (s *Service) Answer(ctx context.Context, r Request) Plan {
 	return Plan{Action: DialPhone, Number: number, Leg: Leg{Direction: models.CallOutbound, TicketID: ticketID}}
 }
 
+// hoursTimeout bounds the read of the hours for a new call.
+const hoursTimeout = time.Second
+
 // closed reports whether support is closed now and, if so, what the
 // caller hears. Hours that cannot be read count as open: a caller rung
 // through on a database blip is better than one sent to voicemail.
@@ -87,6 +90,9 @@ func (s *Service) closed(ctx context.Context) (say string, closed bool) {
 	if s.Settings == nil {
 		return "", false
 	}
+	// The provider waits on this answer with the caller listening.
+	ctx, cancel := context.WithTimeout(ctx, hoursTimeout)
+	defer cancel()
 	h, err := s.Settings.Hours(ctx)
 	if err != nil {
 		s.Log.Warn("read business hours; taking the call as in hours", "err", err)
