@@ -232,6 +232,8 @@ type Store struct {
 	// Settings are the team's; every instance reads them from the store,
 	// so a change applies on all of them at once.
 	Settings SettingsRepository
+	// Queue is the line of customers' calls waiting for an agent.
+	Queue QueueRepository
 	Engine
 }
 

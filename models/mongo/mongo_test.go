@@ -91,7 +91,7 @@ func TestRedactURIHidesCredentials(t *testing.T) {
 func indexes(t *testing.T, s *models.Store) []string {
 	t.Helper()
 	var out []string
-	for _, coll := range []string{"tickets", "agents", "calls", "media_tokens", "activities", "invites"} {
+	for _, coll := range []string{"tickets", "agents", "calls", "media_tokens", "activities", "invites", "call_queue"} {
 		cur, err := mongo.Collection(s, coll).Indexes().List(t.Context())
 		if err != nil {
 			t.Fatalf("list indexes of %s: %v", coll, err)
@@ -128,6 +128,9 @@ func TestOpenCreatesTheIndexesOnceAcrossOpens(t *testing.T) {
 		"agents {_id:1}",
 		"agents {email:1} unique",
 		"agents {role:1,disabled:1}",
+		"call_queue {_id:1}",
+		"call_queue {sid:1} unique",
+		"call_queue {state:1,joinedAt:1,_id:1}",
 		"calls {_id:1}",
 		"calls {sid:1} unique",
 		"calls {startedAt:1,_id:1}",

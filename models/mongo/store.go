@@ -82,6 +82,7 @@ func (d *DB) store() *models.Store {
 		Calls:    &callRepo{coll: d.db.Collection("calls"), tickets: tickets},
 		Media:    &mediaRepo{coll: d.db.Collection("media_tokens")},
 		Settings: &settingsRepo{coll: d.db.Collection("settings")},
+		Queue:    &queueRepo{coll: d.db.Collection("call_queue")},
 		Engine:   d,
 	}
 }
@@ -143,6 +144,9 @@ func indexes() []struct {
 		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "startedAt", Value: -1}}}},
 		{"calls", mongo.IndexModel{Keys: bson.D{{Key: "startedAt", Value: 1}, {Key: "_id", Value: 1}}}}, // reports, by start time
 		{"media_tokens", mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
+		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		// The line in order: a call's position is one range of it.
+		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "joinedAt", Value: 1}, {Key: "_id", Value: 1}}}},
 		// A ticket's timeline, newest first, and its deletion.
 		{"activities", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}}},
 	}

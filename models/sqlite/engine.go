@@ -47,6 +47,7 @@ func (e *engine) store() *models.Store {
 		Calls:    &calls{e},
 		Media:    &media{e},
 		Settings: &settings{e},
+		Queue:    &queue{e},
 		Engine:   e,
 	}
 }

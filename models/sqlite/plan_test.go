@@ -43,6 +43,10 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"open tickets from a phone", qOpenTicketsFromPhone, []any{"+14155552671"}},
 		{"a ticket's timeline deleted", qDeleteActivities, []any{id}},
 		{"an agent's tickets renamed", qRenameAssignee, []any{"Ada", id}},
+		{"queue entry by sid", qQueueBySID, []any{"CA123"}},
+		{"queue position", qQueuePosition, []any{"CA123"}},
+		{"queue state change", qSetQueueState, []any{"answered", int64(1700000000000), "CA123"}},
+		{"queue entry exists", qQueueExists, []any{"CA123"}},
 	}
 	// Every view, alone and with each kind of search, first and later
 	// pages: the arguments are the ones Find passes.
@@ -116,4 +120,15 @@ func explain(t *testing.T, e *engine, query string, args ...any) []string {
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// TestQueueCountReadsOnlyTheLine checks that InLine reads the partial
+// index of the calls in line and nothing else: a scan, but of the line
+// alone, however many calls have left it.
+func TestQueueCountReadsOnlyTheLine(t *testing.T) {
+	e := openEngine(t, Options{})
+	plan := strings.Join(explain(t, e, qQueueInLine), "\n")
+	if plan != "SCAN call_queue USING COVERING INDEX call_queue_line" {
+		t.Errorf("InLine's plan:\n%s\nwant only a scan of the covering index call_queue_line", plan)
+	}
 }

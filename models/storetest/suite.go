@@ -45,6 +45,7 @@ func Run(t *testing.T, f Factory) {
 		{"Setup", setupTests},
 		{"Media", mediaTests},
 		{"Settings", settingsTests},
+		{"Queue", queueTests},
 		{"Engine", engineTests},
 		{"DumpRestore", dumpTests},
 	}
