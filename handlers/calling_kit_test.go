@@ -47,6 +47,7 @@ type heard struct {
 	Socket   string   // the sound-check socket's address
 	HangsUp  bool     // the call ends explicitly
 	Callback []string // our addresses the provider will call back, as paths
+	Plays    []string // our audio played to the caller, as paths
 }
 
 // callingKit is one provider's side of the wire.
@@ -78,6 +79,9 @@ type callingKit struct {
 	// recorded delivers the voicemail of seconds that the answer to call
 	// sid recorded, at the address that answer named.
 	recorded func(t *testing.T, app *testApp, answer *response, sid string, seconds int) *response
+	// polled has call sid, on hold by answer, ask again at the address
+	// that answer named.
+	polled func(t *testing.T, app *testApp, answer *response, sid string) *response
 	// golden compares r with testdata/<prefix><name>.golden, each of ids
 	// written as {ticketId} and each of tokens as {token}.
 	golden func(t *testing.T, name string, r *response, ids []models.ID, tokens ...string)
@@ -120,7 +124,7 @@ var twilioKit = callingKit{
 		in := checkToken(t, resp, identity, ttl).Claims.Grants.Voice.Incoming
 		return in != nil && in.Allow
 	},
-	hooks: []string{"POST /call/connect", "POST /call/status", "POST /call/dial-result", "POST /call/voicemail", "GET /media"},
+	hooks: []string{"POST /call/connect", "POST /call/status", "POST /call/dial-result", "POST /call/voicemail", "POST /call/queue", "GET /media"},
 	hook: func(t *testing.T, app *testApp, hook string) *response {
 		method, path, _ := strings.Cut(hook, " ")
 		if method == http.MethodGet {
@@ -149,6 +153,14 @@ var twilioKit = callingKit{
 		}
 		return app.twilioPost(t, app.pathOf(t, rec[0].Attrs["action"]), twiliotest.Recording(sid, recordingURL, seconds))
 	},
+	polled: func(t *testing.T, app *testApp, answer *response, sid string) *response {
+		t.Helper()
+		next := answer.twiml(t).All("Redirect")
+		if len(next) != 1 {
+			t.Fatalf("want one <Redirect>:\n%s", answer.body)
+		}
+		return app.twilioPost(t, app.pathOf(t, next[0].Text), url.Values{"CallSid": {sid}, "CallStatus": {"in-progress"}})
+	},
 	read: func(t *testing.T, app *testApp, r *response) heard {
 		t.Helper()
 		doc := r.twiml(t)
@@ -166,6 +178,12 @@ var twilioKit = callingKit{
 		h.HangsUp = len(doc.All("Hangup")) > 0
 		for _, n := range doc.All("Stream") {
 			h.Socket = n.Attrs["url"]
+		}
+		for _, n := range doc.All("Play") {
+			h.Plays = append(h.Plays, app.pathOf(t, n.Text))
+		}
+		for _, n := range doc.All("Redirect") {
+			h.Callback = append(h.Callback, app.pathOf(t, n.Text))
 		}
 		for _, name := range []string{"Dial", "Number", "Client", "Record"} {
 			for _, n := range doc.All(name) {
@@ -223,7 +241,7 @@ var vonageKit = callingKit{
 		_, agent := checkVonageToken(t, resp, identity, ttl).Claims.ACL.Paths["/*/users/**"]
 		return agent
 	},
-	hooks: []string{"GET /webhooks/answer", "POST /webhooks/answer", "POST /webhooks/event", "POST /webhooks/events", "POST /webhooks/recording", "GET /socket"},
+	hooks: []string{"GET /webhooks/answer", "POST /webhooks/answer", "POST /webhooks/event", "POST /webhooks/events", "POST /webhooks/recording", "POST /webhooks/queue", "GET /socket"},
 	hook: func(t *testing.T, app *testApp, hook string) *response {
 		method, path, _ := strings.Cut(hook, " ")
 		body := vonagetest.Event{ConversationUUID: vonagetest.NewConversation(), Status: "ringing", Timestamp: callAt}.Body()
@@ -244,6 +262,12 @@ var vonageKit = callingKit{
 		record := app.vonagePath(t, answer.ncco(t), "eventUrl")
 		return app.vonagePost(t, record, vonagetest.Recording(sid, vonageRecordingURL, callAt, seconds))
 	},
+	polled: func(t *testing.T, app *testApp, answer *response, sid string) *response {
+		t.Helper()
+		next := app.vonagePath(t, answer.ncco(t), "eventUrl")
+		body := `{"conversation_uuid":"` + sid + `","uuid":"` + vonagetest.NewConversation() + `","dtmf":{"digits":"","timed_out":true}}`
+		return app.vonagePost(t, next, []byte(body))
+	},
 	read: func(t *testing.T, app *testApp, r *response) heard {
 		t.Helper()
 		n := r.ncco(t)
@@ -254,6 +278,10 @@ var vonageKit = callingKit{
 				h.Says = append(h.Says, action["text"].(string))
 			case "record":
 				h.Records = true
+			case "stream":
+				for _, u := range action["streamUrl"].([]any) {
+					h.Plays = append(h.Plays, app.pathOf(t, u.(string)))
+				}
 			}
 			if urls, ok := action["eventUrl"].([]any); ok {
 				for _, u := range urls {
@@ -271,8 +299,9 @@ var vonageKit = callingKit{
 				h.Socket = ep["uri"].(string)
 			}
 		}
-		// An NCCO ends when its last action does; only a connect goes on.
-		h.HangsUp = len(h.Dials) == 0 && len(h.Rings) == 0 && h.Socket == ""
+		// An NCCO ends when its last action does; only a connect, or an
+		// input (whose event brings the next NCCO), goes on.
+		h.HangsUp = len(h.Dials) == 0 && len(h.Rings) == 0 && h.Socket == "" && n[len(n)-1]["action"] != "input"
 		return h
 	},
 	golden: func(t *testing.T, name string, r *response, ids []models.ID, tokens ...string) {

@@ -24,14 +24,19 @@ type CallStore interface {
 // clock and dashboards.
 func (h *Handler) newCalling(p Provider) *voice.Service {
 	return &voice.Service{
-		Provider:        p.Name(),
-		Line:            p.Line(),
-		Tickets:         h.tickets,
-		Calls:           h.calls,
-		Dial:            models.DialPolicy{Countries: h.cfg.DialCountries},
-		Region:          h.cfg.PhoneRegion,
-		Now:             func() time.Time { return h.now() },
-		Settings:        h.settings,
+		Provider: p.Name(),
+		Line:     p.Line(),
+		Tickets:  h.tickets,
+		Calls:    h.calls,
+		Dial:     models.DialPolicy{Countries: h.cfg.DialCountries},
+		Region:   h.cfg.PhoneRegion,
+		Now:      func() time.Time { return h.now() },
+		Settings: h.settings,
+		Queue:    h.queue,
+		Team: func() (available, present int) {
+			t := h.live.broker.presence()
+			return t.Available, t.Available + t.OnCall + t.Away
+		},
 		Log:             h.log,
 		TicketFromRef:   h.ticketFromRef,
 		SoundCheckToken: func() string { return h.newMediaToken(p.Name()) },
@@ -122,6 +127,17 @@ func (h *Handler) callEvent(c *gin.Context) {
 	default:
 		c.Status(http.StatusNoContent)
 	}
+}
+
+// holdCall handles a call on hold asking what next ("POST /call/queue",
+// "POST /webhooks/queue"): ring the agents, hold on, or voicemail.
+func (h *Handler) holdCall(c *gin.Context) {
+	p, err := h.provider.ParseQueue(c.Request, webhookBody(c))
+	if err != nil {
+		h.webhookFail(c, err)
+		return
+	}
+	h.plan(c, h.calling.Poll(c, p))
 }
 
 // saveRecording handles a voicemail ("POST /call/voicemail", "POST

@@ -88,6 +88,18 @@ func (h *Handler) recount(ctx context.Context) {
 	if err == nil {
 		views, mine, err = h.countViews(ctx)
 	}
+	// Customers' calls waiting: those in line (on hold, or ringing the
+	// agents from the line) and, when nobody is in to queue for, those
+	// ringing straight away; the two sets overlap only in the ringing
+	// calls of the line, so the larger count is the whole.
+	var lineN int
+	var lineOldest time.Time
+	if h.queue != nil && h.calling != nil {
+		var qerr error
+		if lineN, lineOldest, qerr = h.queue.InLine(ctx); qerr != nil {
+			h.log.Warn("live counters: count the line", "err", qerr)
+		}
+	}
 	var today *models.DayFigures
 	if h.live.broker.wallboards() {
 		var terr error
@@ -111,7 +123,10 @@ func (h *Handler) recount(ctx context.Context) {
 		h.live.counters.Views, h.live.counters.Mine = views, mine
 		h.live.counted = true
 	}
-	h.live.counters.CallsWaiting = len(h.live.waiting)
+	h.live.counters.CallsWaiting = max(len(h.live.waiting), lineN)
+	if !lineOldest.IsZero() && (h.live.counters.WaitingSince == 0 || lineOldest.UnixMilli() < h.live.counters.WaitingSince) {
+		h.live.counters.WaitingSince = lineOldest.UnixMilli()
+	}
 	team := h.live.broker.presence()
 	h.live.counters.AgentsOnline, h.live.counters.AgentsOnCall, h.live.counters.AgentsAway = team.Available, team.OnCall, team.Away
 }

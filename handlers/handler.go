@@ -68,6 +68,12 @@ type SettingsStore interface {
 	SetHours(ctx context.Context, h models.Hours) error
 }
 
+// QueueStore is the line customers' calls wait in.
+type QueueStore interface {
+	voice.Queue
+	InLine(ctx context.Context) (n int, oldest time.Time, err error)
+}
+
 // Pinger reports whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -82,7 +88,10 @@ type Deps struct {
 	Calls    CallStore
 	Media    MediaTokenStore
 	Settings SettingsStore
-	DB       Pinger
+	// Queue is the line customers' calls wait in; nil: calls ring the
+	// agents at once.
+	Queue QueueStore
+	DB    Pinger
 	// Changes reports other instances' writes; nil when not watched.
 	Changes ChangeWatcher
 	// Provider is the calling provider's adapter; nil when calling is off.
@@ -101,6 +110,7 @@ type Handler struct {
 	calls    CallStore
 	media    MediaTokenStore
 	settings SettingsStore
+	queue    QueueStore
 	changes  ChangeWatcher
 	db       Pinger
 	log      *slog.Logger
@@ -148,6 +158,7 @@ func New(d Deps) (*Handler, error) {
 		calls:    d.Calls,
 		media:    d.Media,
 		settings: d.Settings,
+		queue:    d.Queue,
 		changes:  d.Changes,
 		db:       d.DB,
 		log:      d.Logger,
@@ -181,6 +192,7 @@ func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 		Calls:    store.Calls,
 		Media:    store.Media,
 		Settings: store.Settings,
+		Queue:    store.Queue,
 		DB:       store,
 		Changes:  store,
 		Logger:   log,

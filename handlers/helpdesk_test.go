@@ -332,6 +332,9 @@ func TestCallerIdentification(t *testing.T) {
 	c := app.client(t)
 	app.signIn(t, c)
 	events := app.openEvents(t, c, "")
+	// The agent's phone is connected and Available, so calls ring at once.
+	stream := decodeEvent[map[string]string](t, events.next(t, "hello", 2*time.Second))["stream"]
+	app.postJSON(t, c, "/presence", map[string]any{"stream": stream, "ready": true}).wantStatus(t, http.StatusNoContent)
 	tk, ref := openTicketAsCustomer(t, app, "Ada Lovelace")
 	known := app.createTicket(t, "Grace Hopper", "+1 212 555 0199", "Compiler")
 
@@ -347,10 +350,16 @@ func TestCallerIdentification(t *testing.T) {
 		sid := twiliotest.NewSID("CA")
 		connect := app.twilioPost(t, "/call/connect", twiliotest.ConnectFrom(from, sid, params)).twiml(t)
 		status := app.pathOf(t, connect.All("Client")[0].Attrs["statusCallback"])
+		leg := twiliotest.NewSID("CA")
 		app.twilioPost(t, status, twiliotest.StatusCallback{
-			CallSID: twiliotest.NewSID("CA"), ParentCallSID: sid, CallStatus: "ringing", Timestamp: time.Now(), From: from, To: "client:support_agent",
+			CallSID: leg, ParentCallSID: sid, CallStatus: "ringing", Timestamp: time.Now(), From: from, To: "client:support_agent",
 		}.Params()).wantStatus(t, http.StatusNoContent)
-		return decodeEvent[caller](t, events.next(t, "caller", 5*time.Second))
+		got := decodeEvent[caller](t, events.next(t, "caller", 5*time.Second))
+		// Answered, so that the next caller is not in line behind it.
+		app.twilioPost(t, status, twiliotest.StatusCallback{
+			CallSID: leg, ParentCallSID: sid, CallStatus: "in-progress", Seq: 1, Timestamp: time.Now(), From: from, To: "client:support_agent",
+		}.Params()).wantStatus(t, http.StatusNoContent)
+		return got
 	}
 
 	if got := ring("client:customer", url.Values{"ticketRef": {ref}}); got.Ticket == nil || got.Ticket.ID != tk.ID.Hex() || got.From != "client:customer" {

@@ -40,6 +40,9 @@ type Provider interface {
 	ParseEvent(r *http.Request, body []byte, now time.Time) (voice.Event, error)
 	// ParseRecording reads a voicemail; voice.Malformed when unusable.
 	ParseRecording(r *http.Request, body []byte) (voice.Recording, error)
+	// ParseQueue reads a call on hold asking what next; voice.Malformed
+	// when unusable.
+	ParseQueue(r *http.Request, body []byte) (voice.Poll, error)
 	// Render writes a plan in the provider's call-control format.
 	Render(p voice.Plan) (contentType string, body []byte)
 

@@ -47,6 +47,10 @@ func (h *Handler) Routes() (http.Handler, error) {
 	// signature before anything else, and its sound-check socket (which
 	// checks its own). The other provider's paths are not mounted.
 	if h.provider != nil {
+		// The hold music, fetched by the provider's cloud for callers in
+		// line: public, like any file a call plays.
+		r.GET(voice.HoldMusicPath, h.holdMusic)
+		r.HEAD(voice.HoldMusicPath, h.holdMusic)
 		for _, hook := range h.provider.Hooks() {
 			for _, method := range hook.Methods {
 				switch hook.Kind {
@@ -58,6 +62,8 @@ func (h *Handler) Routes() (http.Handler, error) {
 					r.Handle(method, hook.Path, h.signedWebhook, h.saveRecording)
 				case voice.HookSoundCheck:
 					r.Handle(method, hook.Path, h.soundCheck)
+				case voice.HookQueue:
+					r.Handle(method, hook.Path, h.signedWebhook, h.holdCall)
 				}
 			}
 		}

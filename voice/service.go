@@ -34,10 +34,17 @@ type Service struct {
 	Tickets  Tickets
 	Calls    CallLog
 	Settings Settings // nil: always open
-	Dial     models.DialPolicy
-	Region   string // PHONE_REGION, for numbers typed without a country code
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Queue and Team make the line customers wait in when every agent is
+	// busy; either nil: calls ring the agents at once.
+	Queue Queue
+	Team  Team
+	// LineChanged tells the dashboards that the line may have changed.
+	LineChanged func()
+
+	Dial   models.DialPolicy
+	Region string // PHONE_REGION, for numbers typed without a country code
+	Now    func() time.Time
+	Log    *slog.Logger
 
 	// TicketFromRef returns the ticket a customer's signed reference
 	// names, or nil when it is missing or forged.
@@ -68,7 +75,7 @@ func (s *Service) Answer(ctx context.Context, r Request) Plan {
 				Leg: Leg{Direction: models.CallInbound, TicketID: ticketID, AfterHours: true},
 			}
 		}
-		return s.ringAgents(ticketID)
+		return s.line(ctx, r, ticketID)
 	}
 	number, ticketID, say := s.agentTarget(ctx, r)
 	switch {
@@ -177,11 +184,26 @@ func (s *Service) Event(ctx context.Context, ev Event) (*Plan, error) {
 	var err error
 	if ev.Call != nil {
 		_, err = s.Record(ctx, *ev.Call)
+		s.leftLine(ctx, *ev.Call)
 	}
 	if !ev.Waiting {
 		return nil, err
 	}
 	next := s.next(ev)
+	sid := ev.SID
+	if ev.Call != nil {
+		sid = ev.Call.SID
+	}
+	if s.Queue != nil && sid != "" {
+		// Out of the line either way: answered, or on to the fallback
+		// phone or voicemail.
+		state := models.QueueVoicemail
+		if ev.Reached {
+			state = models.QueueAnswered
+		}
+		s.setStateIfQueued(ctx, sid, state, s.Now())
+		s.lineChanged()
+	}
 	return &next, err
 }
 

@@ -93,6 +93,11 @@ type Request struct {
 	// What the browser asked for: requests, never authority.
 	TicketID, PhoneNumber, TicketRef string
 	SoundCheck                       bool
+	// SID is the provider's id for the call, the one its events carry
+	// (for a place in line); "" when the provider sent none.
+	SID string
+	// From is the caller as the provider names them.
+	From string
 }
 
 // Action is what a call does next.
@@ -117,6 +122,10 @@ const (
 	// SoundCheck says Plan.Say and echoes the caller's audio on a socket
 	// that takes Plan.Token once.
 	SoundCheck
+	// Hold says Plan.Say (the caller's place in line), plays Plan.Music
+	// (a path on this server) once, then asks again (HookQueue) with
+	// Plan.Leg.
+	Hold
 )
 
 // Stage is where a customer's call is while it waits to be answered.
@@ -125,6 +134,7 @@ type Stage string
 const (
 	StageAgents   Stage = "agents"   // ringing the agents' browsers
 	StageFallback Stage = "fallback" // ringing the fallback phone
+	StageQueue    Stage = "queue"    // on hold in line
 )
 
 // Leg is what Ringdesk knows about a call; the provider carries it in the
@@ -167,7 +177,7 @@ func ParseLeg(q url.Values) Leg {
 		l.TicketID = &id
 	}
 	switch s := Stage(q.Get("stage")); s {
-	case StageAgents, StageFallback:
+	case StageAgents, StageFallback, StageQueue:
 		l.Stage = s
 	}
 	l.AfterHours = q.Get("hours") == "closed"
@@ -184,6 +194,7 @@ type Plan struct {
 	Ring       int    // RingAgents, Fallback: seconds
 	MaxSeconds int    // Voicemail
 	Token      string // SoundCheck: the socket's one-time token
+	Music      string // Hold: the hold music's path on this server
 	// Leg goes into the plan's callback addresses.
 	Leg Leg
 }
@@ -197,6 +208,8 @@ type Event struct {
 	Waiting bool
 	Reached bool
 	Leg     Leg
+	// SID is the call's id when Call is nil (a waiting question).
+	SID string
 }
 
 // Recording is a voicemail the provider recorded.
@@ -229,6 +242,9 @@ const (
 	HookRecording
 	// HookSoundCheck opens the sound-check socket.
 	HookSoundCheck
+	// HookQueue asks what a call on hold does next (a Poll, answered
+	// with a Plan).
+	HookQueue
 )
 
 // Hook is an address where a provider reaches Ringdesk, and the request

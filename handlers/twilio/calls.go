@@ -17,6 +17,7 @@ const (
 	pathStatus     = "/call/status"
 	pathDialResult = "/call/dial-result"
 	pathVoicemail  = "/call/voicemail"
+	pathQueue      = "/call/queue"
 	pathMedia      = "/media"
 )
 
@@ -28,6 +29,7 @@ func (p *Provider) Hooks() []voice.Hook {
 		{Kind: voice.HookEvent, Path: pathStatus, Methods: post},
 		{Kind: voice.HookEvent, Path: pathDialResult, Methods: post},
 		{Kind: voice.HookRecording, Path: pathVoicemail, Methods: post},
+		{Kind: voice.HookQueue, Path: pathQueue, Methods: post},
 		{Kind: voice.HookSoundCheck, Path: pathMedia, Methods: []string{http.MethodGet}},
 	}
 }
@@ -77,7 +79,18 @@ func (p *Provider) ParseCall(r *http.Request, _ []byte) (voice.Request, error) {
 		PhoneNumber: f.Get("phoneNumber"),
 		TicketRef:   f.Get("ticketRef"),
 		SoundCheck:  f.Get("soundCheck") == "1",
+		SID:         f.Get("CallSid"),
+		From:        f.Get("From"),
 	}, nil
+}
+
+// ParseQueue reads the <Redirect> of a call on hold asking again.
+func (p *Provider) ParseQueue(r *http.Request, _ []byte) (voice.Poll, error) {
+	sid := r.PostForm.Get("CallSid")
+	if sid == "" {
+		return voice.Poll{}, voice.Malformed("Missing CallSid.")
+	}
+	return voice.Poll{SID: sid, Leg: voice.ParseLeg(r.URL.Query())}, nil
 }
 
 // ParseEvent reads a status callback, or the <Dial> action's question
@@ -90,7 +103,7 @@ func (p *Provider) ParseEvent(r *http.Request, _ []byte, now time.Time) (voice.E
 			leg.Stage = voice.StageAgents
 		}
 		s := DialStatus(r.PostForm)
-		return voice.Event{Waiting: true, Reached: s == "completed" || s == "answered", Leg: leg}, nil
+		return voice.Event{Waiting: true, Reached: s == "completed" || s == "answered", Leg: leg, SID: r.PostForm.Get("CallSid")}, nil
 	}
 	ev, ok := StatusEvent(r.PostForm, now)
 	if !ok {
@@ -127,6 +140,8 @@ func (p *Provider) Render(plan voice.Plan) (contentType string, body []byte) {
 		body = p.Voicemail(plan.Say, p.URL(pathVoicemail, q), plan.MaxSeconds)
 	case voice.SoundCheck:
 		body = p.ConnectStream(plan.Say, p.StreamURL(pathMedia), plan.Token)
+	case voice.Hold:
+		body = p.Hold(plan.Say, p.URL(plan.Music, nil), p.URL(pathQueue, q))
 	default:
 		body = p.HangUp()
 	}

@@ -79,6 +79,16 @@ func (p *Provider) Voicemail(prompt, action string, maxSeconds int) []byte {
 	)
 }
 
+// Hold tells a caller in line their place, plays the hold music once,
+// and then has Twilio ask next what to do.
+func (p *Provider) Hold(msg, music, next string) []byte {
+	return render(
+		twiml.VoiceSay{Message: msg},
+		twiml.VoicePlay{Url: music},
+		twiml.VoiceRedirect{Url: next, Method: "POST"},
+	)
+}
+
 // SayAndHangUp tells the caller something and ends the call; it is also
 // the answer to unusable input, so a caller never hears an error tone.
 func (p *Provider) SayAndHangUp(msg string) []byte {

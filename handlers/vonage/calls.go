@@ -21,6 +21,7 @@ const (
 	pathEvent     = "/webhooks/event"
 	pathEvents    = "/webhooks/events"
 	pathRecording = "/webhooks/recording"
+	pathQueue     = "/webhooks/queue"
 	pathSocket    = "/socket"
 )
 
@@ -32,6 +33,7 @@ func (p *Provider) Hooks() []voice.Hook {
 		{Kind: voice.HookEvent, Path: pathEvent, Methods: post},
 		{Kind: voice.HookEvent, Path: pathEvents, Methods: post},
 		{Kind: voice.HookRecording, Path: pathRecording, Methods: post},
+		{Kind: voice.HookQueue, Path: pathQueue, Methods: post},
 		{Kind: voice.HookSoundCheck, Path: pathSocket, Methods: []string{http.MethodGet}},
 	}
 }
@@ -92,7 +94,18 @@ func (p *Provider) ParseCall(r *http.Request, body []byte) (voice.Request, error
 	a, err := ParseAnswer(r, body)
 	return voice.Request{
 		Caller: a.Caller, TicketID: a.TicketID, PhoneNumber: a.To, TicketRef: a.TicketRef, SoundCheck: a.SoundCheck,
+		SID: a.ConversationUUID, From: a.Caller,
 	}, err
+}
+
+// ParseQueue reads the input event of a call on hold asking again; the
+// conversation is the call, as in the call log.
+func (p *Provider) ParseQueue(r *http.Request, body []byte) (voice.Poll, error) {
+	a, err := ParseAnswer(r, body)
+	if err != nil || a.ConversationUUID == "" {
+		return voice.Poll{}, voice.Malformed("Unreadable input event: missing conversation_uuid.")
+	}
+	return voice.Poll{SID: a.ConversationUUID, Leg: voice.ParseLeg(r.URL.Query())}, nil
 }
 
 // ParseEvent reads an event webhook. Only events from the event URLs
@@ -141,6 +154,8 @@ func (p *Provider) Render(plan voice.Plan) (contentType string, body []byte) {
 		body = p.Voicemail(plan.Say, plan.Thanks, p.URL(pathRecording, q), plan.MaxSeconds)
 	case voice.SoundCheck:
 		body = p.SoundCheck(plan.Say, p.SocketURL(plan.Token))
+	case voice.Hold:
+		body = p.Hold(plan.Say, p.URL(plan.Music, nil), p.URL(pathQueue, q))
 	default:
 		body = []byte("[]") // an NCCO with nothing left to do ends the call
 	}

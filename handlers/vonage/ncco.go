@@ -29,6 +29,25 @@ type endpoint struct {
 	ContentType string `json:"content-type,omitempty"`
 }
 
+type stream struct {
+	Action    string   `json:"action"`
+	StreamURL []string `json:"streamUrl"`
+	BargeIn   bool     `json:"bargeIn"`
+}
+
+type input struct {
+	Action      string   `json:"action"`
+	Type        []string `json:"type"`
+	DTMF        dtmf     `json:"dtmf"`
+	EventURL    []string `json:"eventUrl"`
+	EventMethod string   `json:"eventMethod"`
+}
+
+type dtmf struct {
+	MaxDigits int `json:"maxDigits"`
+	TimeOut   int `json:"timeOut"`
+}
+
 type record struct {
 	Action       string   `json:"action"`
 	EventURL     []string `json:"eventUrl"`
@@ -108,6 +127,17 @@ func (p *Provider) Voicemail(prompt, thanks, recordURL string, maxSeconds int) [
 			BeepStart:    true,
 		},
 		talk{Action: "talk", Text: thanks},
+	)
+}
+
+// Hold tells a caller in line their place and plays the hold music
+// once; the input after it (a key press ends the music early) has Vonage
+// ask next what to do.
+func (p *Provider) Hold(msg, music, next string) []byte {
+	return render(
+		talk{Action: "talk", Text: msg},
+		stream{Action: "stream", StreamURL: []string{music}, BargeIn: true},
+		input{Action: "input", Type: []string{"dtmf"}, DTMF: dtmf{MaxDigits: 1, TimeOut: 1}, EventURL: []string{next}, EventMethod: "POST"},
 	)
 }
 

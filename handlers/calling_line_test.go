@@ -1,0 +1,175 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/voice"
+)
+
+// teamMember is an agent with a dashboard open, whose availability the
+// test sets as the dashboard would.
+type teamMember struct {
+	app    *testApp
+	client *http.Client
+	stream string
+}
+
+func joinTeam(t *testing.T, app *testApp) *teamMember {
+	t.Helper()
+	c := app.client(t)
+	app.signIn(t, c)
+	s := app.openEvents(t, c, "")
+	stream := decodeEvent[map[string]string](t, s.next(t, "hello", 2*time.Second))["stream"]
+	return &teamMember{app: app, client: c, stream: stream}
+}
+
+func (m *teamMember) set(t *testing.T, ready, away bool) {
+	t.Helper()
+	m.app.postJSON(t, m.client, "/presence", map[string]any{"stream": m.stream, "ready": ready, "away": away}).
+		wantStatus(t, http.StatusNoContent)
+}
+
+// TestCallingLine: with the only agent away, customers' calls wait in one
+// line with hold music and their place; once the agent is available only
+// the caller who has waited longest rings, whoever asks first; when that
+// call leaves the line the next one moves up and rings. Run for every
+// provider, the answers read back from its own format.
+func TestCallingLine(t *testing.T) {
+	eachKit(t, func(t *testing.T, kit callingKit) {
+		app := newKitApp(t, kit)
+		agent := joinTeam(t, app)
+		agent.set(t, true, true) // away
+
+		hold := func(name string, r *response, place int) {
+			t.Helper()
+			got := kit.read(t, app, r)
+			say := voice.SayHolding(place)
+			if r.Request.URL.Path == "/call/connect" || r.Request.URL.Path == "/webhooks/answer" {
+				say = voice.SayJoined(place) // a new call is told why it waits
+			}
+			if len(got.Rings) != 0 || len(got.Dials) != 0 || got.HangsUp || !slices.Equal(got.Plays, []string{voice.HoldMusicPath}) ||
+				len(got.Says) != 1 || got.Says[0] != say {
+				t.Fatalf("%s: want hold music and place %d, heard %+v:\n%s", name, place, got, r.body)
+			}
+		}
+		rings := func(name string, r *response) {
+			t.Helper()
+			if got := kit.read(t, app, r); !slices.Equal(got.Rings, []string{voice.Agent}) || len(got.Plays) != 0 {
+				t.Fatalf("%s: want the agents rung, heard %+v:\n%s", name, got, r.body)
+			}
+		}
+
+		first, second := kit.newSID(), kit.newSID()
+		a := kit.answer(t, app, fromCustomer, callRequest{SID: first})[0]
+		hold("first caller", a, 1)
+		kit.golden(t, "hold", a, nil)
+		b := kit.answer(t, app, fromCustomer, callRequest{SID: second})[0]
+		hold("second caller", b, 2)
+
+		// Still away: asking again changes nothing.
+		a = kit.polled(t, app, a, first)
+		hold("first caller, agent away", a, 1)
+
+		// Available: the second caller asks first, and still waits.
+		agent.set(t, true, false)
+		b = kit.polled(t, app, b, second)
+		hold("second caller, agent free", b, 2)
+		a = kit.polled(t, app, a, first)
+		rings("first caller, agent free", a)
+		b = kit.polled(t, app, b, second)
+		hold("second caller while the first rings", b, 2)
+
+		// The first call goes on (unanswered, to voicemail): the second
+		// moves up and rings.
+		kit.unanswered(t, app, a, first)
+		b = kit.polled(t, app, b, second)
+		rings("second caller, moved up", b)
+
+		entry, err := app.store.Queue.Get(t.Context(), first)
+		if err != nil || entry.State != models.QueueVoicemail {
+			t.Errorf("first caller's entry %+v, %v; want gone to voicemail", entry, err)
+		}
+	})
+}
+
+// TestCallingRingsAtOnceWithNobodyIn: with no agent's dashboard open
+// there is nobody to wait for: a customer's call rings (and, unanswered,
+// goes to voicemail) as it always has.
+func TestCallingRingsAtOnceWithNobodyIn(t *testing.T) {
+	eachKit(t, func(t *testing.T, kit callingKit) {
+		app := newKitApp(t, kit)
+		got := kit.read(t, app, kit.answer(t, app, fromCustomer, callRequest{})[0])
+		if !slices.Equal(got.Rings, []string{voice.Agent}) {
+			t.Errorf("with nobody in, heard %+v; want the agents rung at once", got)
+		}
+	})
+}
+
+// TestHoldMusic: the hold music is a WAV file the providers can play:
+// 16-bit mono PCM at 8 kHz, HoldSeconds long, neither silent nor loud,
+// and cacheable.
+func TestHoldMusic(t *testing.T) {
+	t.Parallel()
+	app := newTwilioApp(t)
+	resp := app.get(t, app.client(t), voice.HoldMusicPath)
+	resp.wantStatus(t, http.StatusOK)
+	if ct := resp.Header.Get("Content-Type"); ct != "audio/wav" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	b := []byte(resp.body)
+	var hdr struct {
+		Riff     [4]byte
+		Size     uint32
+		Wave     [8]byte
+		FmtSize  uint32
+		Format   uint16
+		Channels uint16
+		Rate     uint32
+		ByteRate uint32
+		Align    uint16
+		Bits     uint16
+		Data     [4]byte
+		DataSize uint32
+	}
+	if err := binary.Read(bytes.NewReader(b), binary.LittleEndian, &hdr); err != nil {
+		t.Fatal(err)
+	}
+	if string(hdr.Riff[:]) != "RIFF" || string(hdr.Wave[:]) != "WAVEfmt " || string(hdr.Data[:]) != "data" ||
+		hdr.Format != 1 || hdr.Channels != 1 || hdr.Rate != 8000 || hdr.Bits != 16 ||
+		int(hdr.DataSize) != voice.HoldSeconds*8000*2 || len(b) != 44+int(hdr.DataSize) || int(hdr.Size) != len(b)-8 {
+		t.Fatalf("WAV header %+v for %d bytes", hdr, len(b))
+	}
+	samples := make([]int16, hdr.DataSize/2)
+	if err := binary.Read(bytes.NewReader(b[44:]), binary.LittleEndian, samples); err != nil {
+		t.Fatal(err)
+	}
+	var peak int
+	for _, s := range samples {
+		peak = max(peak, abs(int(s)))
+	}
+	if peak < 2000 || peak > 16000 {
+		t.Errorf("peak %d of 32767: want audible and well below full scale", peak)
+	}
+	if first, last := abs(int(samples[0])), abs(int(samples[len(samples)-1])); first > 50 || last > 50 {
+		t.Errorf("ends at %d and %d: want faded, so the loop does not click", first, last)
+	}
+	again := app.get(t, app.client(t), voice.HoldMusicPath, "If-None-Match", resp.Header.Get("ETag"))
+	again.wantStatus(t, http.StatusNotModified)
+
+	// Without calling there is nothing to play it to.
+	off := newTestApp(t)
+	off.get(t, off.client(t), voice.HoldMusicPath).wantStatus(t, http.StatusNotFound)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

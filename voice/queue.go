@@ -1,0 +1,184 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/ringdesk/ringdesk/models"
+)
+
+// The line customers' calls wait in when every agent is busy or away:
+// one line, in the database, so every instance sees the same order. Only
+// the caller who has waited longest rings the agents; the others hear
+// hold music and their place, and ask again after each stretch of music
+// (a Poll). The line decides when a call rings the agents, never how:
+// it is still the agents' browsers that ring.
+
+// How long a stretch of hold music lasts, how long a caller may wait in
+// line before being offered voicemail, and how long a call may go
+// without asking again before it counts as gone (the caller hung up and
+// the provider never said so).
+const (
+	HoldSeconds    = 25
+	MaxWaitSeconds = 10 * 60
+	staleAfter     = (RingSeconds + HoldSeconds + 10) * time.Second
+)
+
+// HoldMusicPath is where the providers fetch the hold music.
+const HoldMusicPath = "/audio/hold.wav"
+
+// What callers in line hear.
+const (
+	SayJoinedLine = "Thank you for calling support. All of our agents are busy right now. Please hold."
+	SayLineFull   = "Sorry, all of our agents are still busy. Please leave a message with your name and phone number after the tone, then press the pound key or hang up."
+)
+
+// SayPosition tells a caller their place in line.
+func SayPosition(n int) string {
+	if n <= 1 {
+		return "You are next in line."
+	}
+	return "You are number " + strconv.Itoa(n) + " in line."
+}
+
+// SayHolding is what a caller on hold hears after each stretch of music.
+func SayHolding(n int) string { return "Thank you for holding. " + SayPosition(n) }
+
+// SayJoined is what a caller hears on joining the line.
+func SayJoined(n int) string { return SayJoinedLine + " " + SayPosition(n) }
+
+// Queue is what calls need from the store's line.
+type Queue interface {
+	Join(ctx context.Context, e models.QueueEntry) (models.QueueEntry, error)
+	Get(ctx context.Context, sid string) (*models.QueueEntry, error)
+	Position(ctx context.Context, sid string) (int, error)
+	SetState(ctx context.Context, sid string, state models.QueueState, at time.Time) error
+	Expire(ctx context.Context, before, at time.Time) error
+}
+
+// Team says how many agents can take a call now, and how many have
+// Ringdesk open at all (available, on a call or away).
+type Team func() (available, present int)
+
+// Poll is a call in line asking what to do next, after a stretch of hold
+// music.
+type Poll struct {
+	SID string
+	Leg Leg
+}
+
+// line decides what a customer's new call does once it is in hours: it
+// joins the line, unless nobody has Ringdesk open (then there is nobody
+// to wait for, and the call rings and goes to voicemail as it would).
+func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan {
+	if s.Queue == nil || s.Team == nil || r.SID == "" {
+		return s.ringAgents(ticketID)
+	}
+	if _, present := s.Team(); present == 0 {
+		return s.ringAgents(ticketID)
+	}
+	e, err := s.Queue.Join(ctx, models.QueueEntry{SID: r.SID, TicketID: ticketID, Caller: r.From, JoinedAt: s.Now()})
+	if err != nil {
+		s.Log.Warn("join the line; ringing the agents at once", "call", r.SID, "err", err)
+		return s.ringAgents(ticketID)
+	}
+	s.expire(ctx)
+	defer s.lineChanged()
+	return s.inLine(ctx, e, SayJoined)
+}
+
+// Poll answers a call in line asking again: it rings the agents when it
+// has waited longest and someone can take it, else it holds on (or, after
+// MaxWaitSeconds, goes to voicemail).
+func (s *Service) Poll(ctx context.Context, p Poll) Plan {
+	if s.Queue == nil {
+		return s.ringAgents(p.Leg.TicketID)
+	}
+	// Asking again is a sign of life: the caller is on hold, whatever
+	// the line said (leaving it is final and stays so).
+	s.setStateIfQueued(ctx, p.SID, models.QueueWaiting, s.Now())
+	s.expire(ctx)
+	e, err := s.Queue.Get(ctx, p.SID)
+	if err != nil {
+		s.Log.Warn("a call in line asked again; ringing the agents", "call", p.SID, "err", err)
+		return s.ringAgents(p.Leg.TicketID)
+	}
+	defer s.lineChanged()
+	return s.inLine(ctx, *e, SayHolding)
+}
+
+func (s *Service) lineChanged() {
+	if s.LineChanged != nil {
+		s.LineChanged()
+	}
+}
+
+// expire ends the calls that stopped asking: they must not hold the
+// line.
+func (s *Service) expire(ctx context.Context) {
+	now := s.Now()
+	if err := s.Queue.Expire(ctx, now.Add(-staleAfter), now); err != nil {
+		s.Log.Warn("expire calls gone from the line", "err", err)
+	}
+}
+
+// inLine is what a call in line does now; say words its place if it
+// holds on.
+func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(place int) string) Plan {
+	now := s.Now()
+	if !e.State.InLine() {
+		// Answered or gone to voicemail already (a retried webhook).
+		return s.ringAgents(e.TicketID)
+	}
+	if now.Sub(e.JoinedAt) >= MaxWaitSeconds*time.Second {
+		s.setState(ctx, e.SID, models.QueueVoicemail, now)
+		return Plan{
+			Action: Voicemail, Say: SayLineFull, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
+			Leg: Leg{Direction: models.CallInbound, TicketID: e.TicketID},
+		}
+	}
+	pos, err := s.Queue.Position(ctx, e.SID)
+	if err != nil {
+		s.Log.Warn("place in line; ringing the agents", "call", e.SID, "err", err)
+		return s.ringAgents(e.TicketID)
+	}
+	if available, _ := s.Team(); pos == 1 && available > 0 {
+		s.setState(ctx, e.SID, models.QueueRinging, now)
+		return s.ringAgents(e.TicketID)
+	}
+	s.setState(ctx, e.SID, models.QueueWaiting, now) // also: still here
+	return Plan{
+		Action: Hold, Say: say(pos), Music: HoldMusicPath,
+		Leg: Leg{Direction: models.CallInbound, TicketID: e.TicketID, Stage: StageQueue},
+	}
+}
+
+func (s *Service) setState(ctx context.Context, sid string, state models.QueueState, at time.Time) {
+	if err := s.Queue.SetState(ctx, sid, state, at); err != nil {
+		s.Log.Warn("move a call in line", "call", sid, "state", state, "err", err)
+	}
+}
+
+// leftLine records what became of a call in line from its events. An
+// answer lets the next caller move up at once. Ends are not read: the
+// agents' unanswered leg ends while its caller goes on to voicemail
+// (recorded as the plan is made); a caller who hangs up on hold stops
+// asking and expires.
+func (s *Service) leftLine(ctx context.Context, ev models.CallEvent) {
+	if s.Queue == nil || ev.Direction != models.CallInbound || ev.SID == "" || ev.Status != models.CallAnswered {
+		return
+	}
+	s.setStateIfQueued(ctx, ev.SID, models.QueueAnswered, ev.At)
+	s.lineChanged()
+}
+
+// setStateIfQueued moves a call's entry if it has one: most calls (an
+// agent's, or a customer's rung at once) never joined the line.
+func (s *Service) setStateIfQueued(ctx context.Context, sid string, state models.QueueState, at time.Time) {
+	err := s.Queue.SetState(ctx, sid, state, at)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		s.Log.Warn("move a call in line", "call", sid, "state", state, "err", err)
+	}
+}

@@ -1,0 +1,92 @@
+package voice_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/voice"
+)
+
+// lineService is the domain with a line, an agent present but away.
+func lineService(t *testing.T) (*voice.Service, *models.Store, *int) {
+	t.Helper()
+	s, store, _ := newService(t, voice.Line{})
+	available := 0
+	s.Queue = store.Queue
+	s.Team = func() (int, int) { return available, 1 }
+	return s, store, &available
+}
+
+// TestLineWaitsAtMostMaxWait: a caller still in line after MaxWaitSeconds
+// is offered voicemail and leaves the line.
+func TestLineWaitsAtMostMaxWait(t *testing.T) {
+	s, store, _ := lineService(t)
+	now := at
+	s.Now = func() time.Time { return now }
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA1"}); got.Action != voice.Hold {
+		t.Fatalf("first plan %+v, want hold", got)
+	}
+	for now.Before(at.Add((voice.MaxWaitSeconds - voice.HoldSeconds) * time.Second)) {
+		now = now.Add(voice.HoldSeconds * time.Second)
+		if got := s.Poll(t.Context(), voice.Poll{SID: "CA1"}); got.Action != voice.Hold {
+			t.Fatalf("%v into the wait: %+v, want hold", now.Sub(at), got)
+		}
+	}
+	now = at.Add(voice.MaxWaitSeconds * time.Second)
+	got := s.Poll(t.Context(), voice.Poll{SID: "CA1"})
+	if got.Action != voice.Voicemail || got.Say != voice.SayLineFull {
+		t.Fatalf("after the longest wait: %+v, want voicemail", got)
+	}
+	if e, err := store.Queue.Get(t.Context(), "CA1"); err != nil || e.State != models.QueueVoicemail {
+		t.Errorf("entry %+v, %v; want gone to voicemail", e, err)
+	}
+}
+
+// TestLineForgetsCallersWhoStopAsking: a caller who hung up on hold
+// (the provider does not always say) stops asking; the line moves on
+// without them.
+func TestLineForgetsCallersWhoStopAsking(t *testing.T) {
+	s, store, available := lineService(t)
+	now := at
+	s.Now = func() time.Time { return now }
+	s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA1"})
+	now = now.Add(time.Second)
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA2"}); got.Say != voice.SayJoined(2) {
+		t.Fatalf("second caller hears %q", got.Say)
+	}
+	// CA1 never asks again; CA2 keeps asking and, once CA1 is stale,
+	// is first and rings.
+	*available = 1
+	for i := 0; i < 4; i++ {
+		now = now.Add(voice.HoldSeconds * time.Second)
+		got := s.Poll(t.Context(), voice.Poll{SID: "CA2"})
+		if got.Action == voice.RingAgents {
+			if e, _ := store.Queue.Get(t.Context(), "CA1"); e == nil || e.State != models.QueueAbandoned {
+				t.Errorf("the caller who stopped asking: %+v, want abandoned", e)
+			}
+			return
+		}
+	}
+	t.Fatal("the second caller never moved up past a caller who stopped asking")
+}
+
+// TestLineAnsweredMovesTheNextUp: the answer to the first caller's call,
+// reported as a call event, lets the next caller ring.
+func TestLineAnsweredMovesTheNextUp(t *testing.T) {
+	s, _, available := lineService(t)
+	*available = 1
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA1"}); got.Action != voice.RingAgents {
+		t.Fatalf("first caller with an agent free: %+v, want rung", got)
+	}
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA2"}); got.Action != voice.Hold || got.Say != voice.SayJoined(2) {
+		t.Fatalf("second caller while the first rings: %+v", got)
+	}
+	ev := models.CallEvent{Provider: "test", SID: "CA1", Direction: models.CallInbound, Status: models.CallAnswered, At: at}
+	if _, err := s.Event(t.Context(), voice.Event{Call: &ev}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Poll(t.Context(), voice.Poll{SID: "CA2"}); got.Action != voice.RingAgents {
+		t.Errorf("second caller after the first was answered: %+v, want rung", got)
+	}
+}
