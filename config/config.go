@@ -54,6 +54,9 @@ type Config struct {
 	Twilio        Twilio
 	Vonage        Vonage
 	TokenTTL      time.Duration
+	// QueueMaxWait is how long a customer's call may wait in line before
+	// it is offered voicemail.
+	QueueMaxWait time.Duration
 
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
 	TrustedProxies []string
@@ -304,6 +307,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.TokenTTL, err = durationVar(get, "TOKEN_TTL", time.Hour, 3*time.Minute, 24*time.Hour); err != nil {
 		return nil, err
 	}
+	if c.QueueMaxWait, err = durationVar(get, "QUEUE_MAX_WAIT", 10*time.Minute, time.Minute, time.Hour); err != nil {
+		return nil, err
+	}
 	if err := c.Twilio.validate(); err != nil {
 		return nil, err
 	}
@@ -426,6 +432,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("phoneRegion", c.PhoneRegion),
 		slog.String("voiceProvider", orDefault(c.VoiceProvider, "none")),
 		slog.Duration("tokenTTL", c.TokenTTL),
+		slog.Duration("queueMaxWait", c.QueueMaxWait),
 		slog.String("twilioAccountSID", c.Twilio.AccountSID),
 		slog.String("twilioAuthToken", mask(c.Twilio.AuthToken != "", "***")),
 		slog.String("twilioAPISecret", mask(c.Twilio.APISecret != "", "***")),

@@ -33,6 +33,9 @@ func (h *Handler) newCalling(p Provider) *voice.Service {
 		Now:      func() time.Time { return h.now() },
 		Settings: h.settings,
 		Queue:    h.queue,
+		// The header and the wallboard count the line.
+		LineChanged: h.refreshCounters,
+		MaxWait:     h.cfg.QueueMaxWait,
 		Team: func() (available, present int) {
 			t := h.live.broker.presence()
 			return t.Available, t.Available + t.OnCall + t.Away

@@ -22,7 +22,7 @@ import (
 // the provider never said so).
 const (
 	HoldSeconds    = 25
-	MaxWaitSeconds = 10 * 60
+	MaxWaitDefault = 10 * time.Minute // QUEUE_MAX_WAIT's default
 	staleAfter     = (RingSeconds + HoldSeconds + 10) * time.Second
 )
 
@@ -91,7 +91,7 @@ func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan
 
 // Poll answers a call in line asking again: it rings the agents when it
 // has waited longest and someone can take it, else it holds on (or, after
-// MaxWaitSeconds, goes to voicemail).
+// Service.MaxWait, goes to voicemail).
 func (s *Service) Poll(ctx context.Context, p Poll) Plan {
 	if s.Queue == nil {
 		return s.ringAgents(p.Leg.TicketID)
@@ -132,7 +132,11 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 		// Answered or gone to voicemail already (a retried webhook).
 		return s.ringAgents(e.TicketID)
 	}
-	if now.Sub(e.JoinedAt) >= MaxWaitSeconds*time.Second {
+	maxWait := s.MaxWait
+	if maxWait <= 0 {
+		maxWait = MaxWaitDefault
+	}
+	if now.Sub(e.JoinedAt) >= maxWait {
 		s.setState(ctx, e.SID, models.QueueVoicemail, now)
 		return Plan{
 			Action: Voicemail, Say: SayLineFull, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,

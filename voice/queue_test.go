@@ -18,22 +18,23 @@ func lineService(t *testing.T) (*voice.Service, *models.Store, *int) {
 	return s, store, &available
 }
 
-// TestLineWaitsAtMostMaxWait: a caller still in line after MaxWaitSeconds
-// is offered voicemail and leaves the line.
+// TestLineWaitsAtMostMaxWait: a caller still in line after MaxWait is
+// offered voicemail and leaves the line.
 func TestLineWaitsAtMostMaxWait(t *testing.T) {
 	s, store, _ := lineService(t)
+	s.MaxWait = 3 * time.Minute
 	now := at
 	s.Now = func() time.Time { return now }
 	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA1"}); got.Action != voice.Hold {
 		t.Fatalf("first plan %+v, want hold", got)
 	}
-	for now.Before(at.Add((voice.MaxWaitSeconds - voice.HoldSeconds) * time.Second)) {
+	for now.Before(at.Add(s.MaxWait - voice.HoldSeconds*time.Second)) {
 		now = now.Add(voice.HoldSeconds * time.Second)
 		if got := s.Poll(t.Context(), voice.Poll{SID: "CA1"}); got.Action != voice.Hold {
 			t.Fatalf("%v into the wait: %+v, want hold", now.Sub(at), got)
 		}
 	}
-	now = at.Add(voice.MaxWaitSeconds * time.Second)
+	now = at.Add(s.MaxWait)
 	got := s.Poll(t.Context(), voice.Poll{SID: "CA1"})
 	if got.Action != voice.Voicemail || got.Say != voice.SayLineFull {
 		t.Fatalf("after the longest wait: %+v, want voicemail", got)

@@ -40,6 +40,9 @@ type Service struct {
 	Team  Team
 	// LineChanged tells the dashboards that the line may have changed.
 	LineChanged func()
+	// MaxWait is how long a call may wait in line before it is offered
+	// voicemail (QUEUE_MAX_WAIT; MaxWaitDefault when zero).
+	MaxWait time.Duration
 
 	Dial   models.DialPolicy
 	Region string // PHONE_REGION, for numbers typed without a country code
