@@ -421,3 +421,55 @@ func BenchmarkOpen100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQueue is a customer's call joining a line of n callers and
+// asking its place, and a call in line asking its place again: the
+// line's partial index keeps both one lookup and one count over the
+// calls ahead, however many calls the table has seen.
+func BenchmarkQueue(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("line=%d", n), func(b *testing.B) {
+			e := openEngine(b, Options{})
+			q := e.store().Queue
+			start := models.Now().Add(-time.Hour)
+			// 20,000 calls that have left the line, and n in it.
+			const left = 20_000
+			for i := range left + n {
+				sid := fmt.Sprintf("CA%032d", i)
+				if _, err := q.Join(ctx, models.QueueEntry{SID: sid, JoinedAt: start.Add(time.Duration(i) * time.Millisecond)}); err != nil {
+					b.Fatal(err)
+				}
+				if i < left {
+					if err := q.SetState(ctx, sid, models.QueueAnswered, start); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			last := fmt.Sprintf("CA%032d", left+n-1)
+			b.Run("join+position", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					sid := fmt.Sprintf("CB%032d", i)
+					if _, err := q.Join(ctx, models.QueueEntry{SID: sid}); err != nil {
+						b.Fatal(err)
+					}
+					if p, err := q.Position(ctx, sid); err != nil || p != n+1 {
+						b.Fatalf("Position = %d, %v", p, err)
+					}
+					if err := q.SetState(ctx, sid, models.QueueAnswered, start); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+			b.Run("position", func(b *testing.B) {
+				for b.Loop() {
+					if p, err := q.Position(ctx, last); err != nil || p != n {
+						b.Fatalf("Position = %d, %v; want %d", p, err, n)
+					}
+				}
+			})
+		})
+	}
+}
