@@ -26,14 +26,7 @@ import (
 func TestLiveDashboard(t *testing.T) {
 	a := startApp(t, twilioEnv)
 	srv := a.Server
-	for _, ag := range []models.AgentInput{
-		{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
-		{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"},
-	} {
-		if _, err := a.Store.Agents.Create(context.Background(), ag); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addSamAndAda(t, a)
 	sam, ada := browser(t), browser(t) // two browsers: two agents' cookies
 	tabs := map[string]context.Context{"Sam": sam, "Ada": ada}
 
@@ -182,14 +175,7 @@ func TestLiveCallTaken(t *testing.T) {
 	for _, p := range providers {
 		t.Run(p.name, func(t *testing.T) {
 			a := startApp(t, p.env(t, nil))
-			for _, ag := range []models.AgentInput{
-				{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
-				{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"},
-			} {
-				if _, err := a.Store.Agents.Create(context.Background(), ag); err != nil {
-					t.Fatal(err)
-				}
-			}
+			addSamAndAda(t, a)
 			sam, ada := browser(t), browser(t)
 			signInAs(t, sam, a, "sam@example.com", p.double())
 			signInAs(t, ada, a, "ada@example.com", p.double())
@@ -334,14 +320,7 @@ func assertSameDocument(t *testing.T, ctx context.Context, who, when string) {
 // counts her available again.
 func TestLiveAvailability(t *testing.T) {
 	a := startApp(t, twilioEnv)
-	for _, ag := range []models.AgentInput{
-		{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
-		{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"},
-	} {
-		if _, err := a.Store.Agents.Create(context.Background(), ag); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addSamAndAda(t, a)
 	sam, ada := browser(t), browser(t)
 	signInAs(t, sam, a, "sam@example.com")
 	signInAs(t, ada, a, "ada@example.com")
@@ -384,4 +363,18 @@ func TestLiveAvailability(t *testing.T) {
 		waitText(`.availability-toggle-text`, "Available"),
 	)
 	run(t, sam, waitCounters("Sam", "0 open 0 waiting 2 available 0 on a call 0 away"))
+}
+
+// addSamAndAda adds the two agents the live tests sign in as; Sam, the
+// first, is the admin.
+func addSamAndAda(t *testing.T, a *app) {
+	t.Helper()
+	for _, ag := range []models.AgentInput{
+		{Email: "sam@example.com", Name: "Sam Rivera", Password: "correct horse battery"},
+		{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"},
+	} {
+		if _, err := a.Store.Agents.Create(context.Background(), ag); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
