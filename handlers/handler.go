@@ -72,6 +72,7 @@ type SettingsStore interface {
 type QueueStore interface {
 	voice.Queue
 	InLine(ctx context.Context) (n int, oldest time.Time, err error)
+	Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error)
 }
 
 // Pinger reports whether the database answers.

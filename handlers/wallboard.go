@@ -44,9 +44,16 @@ func (h *Handler) showWallboard(c *gin.Context) {
 	}})
 }
 
+// dayFigures are a day's calls from the call log, and the callers who
+// gave up in line.
+type dayFigures struct {
+	models.DayFigures
+	Abandoned int `json:"abandoned"`
+}
+
 // todayFigures counts today's calls, today being the calendar day in the
 // team's zone (the business hours', else UTC).
-func (h *Handler) todayFigures(ctx context.Context) (*models.DayFigures, error) {
+func (h *Handler) todayFigures(ctx context.Context) (*dayFigures, error) {
 	now := h.now()
 	zone := h.reportZone(ctx, "")
 	loc, err := time.LoadLocation(zone)
@@ -66,5 +73,11 @@ func (h *Handler) todayFigures(ctx context.Context) (*models.DayFigures, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &report.Total, nil
+	out := &dayFigures{DayFigures: report.Total}
+	if h.queue != nil {
+		if out.Abandoned, err = h.queue.Left(ctx, models.QueueAbandoned, span.Start(), span.End()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

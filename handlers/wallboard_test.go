@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,15 +34,32 @@ func TestWallboard(t *testing.T) {
 	recordCall(t, app.store, "CA5", out, "+15550100", "+14155552671", nil, at, reportEvent{status: models.CallAnswered, after: 5}, reportEvent{status: models.CallCompleted, after: 25, duration: 20})
 	recordCall(t, app.store, "CA6", in, customer, support, nil, now.Add(-20*time.Hour), reportEvent{status: models.CallRinging}, reportEvent{status: models.CallAnswered, after: 3}) // yesterday
 
+	// Two callers gave up in line, one of them yesterday.
+	for i, left := range []time.Time{now.Add(-time.Hour), now.Add(-20 * time.Hour)} {
+		sid := "CAQ" + strconv.Itoa(i)
+		if _, err := app.store.Queue.Join(t.Context(), models.QueueEntry{SID: sid, JoinedAt: left.Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := app.store.Queue.SetState(t.Context(), sid, models.QueueAbandoned, left); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	var got struct {
-		CallsWaiting int                `json:"callsWaiting"`
-		Today        *models.DayFigures `json:"today"`
+		CallsWaiting int `json:"callsWaiting"`
+		Today        *struct {
+			models.DayFigures
+			Abandoned int `json:"abandoned"`
+		} `json:"today"`
 	}
 	resp := app.get(t, agent, "/wallboard", "Accept", "application/json")
 	resp.wantStatus(t, http.StatusOK)
 	resp.json(t, &got)
 	// Answered: CA1 after 8 s, CA2 after 30 s; missed CA3; voicemail CA4.
-	if d := got.Today; d == nil || d.Inbound != 4 || d.Answered != 2 || d.Missed != 1 || d.Voicemail != 1 || d.Outbound != 1 ||
+	if got.Today == nil || got.Today.Abandoned != 1 {
+		t.Fatalf("today = %+v, want 1 caller who gave up in line today", got.Today)
+	}
+	if d := &got.Today.DayFigures; d.Inbound != 4 || d.Answered != 2 || d.Missed != 1 || d.Voicemail != 1 || d.Outbound != 1 ||
 		d.AvgWaitSeconds != 19 || d.ServiceLevel == nil || *d.ServiceLevel != 25 {
 		t.Fatalf("today = %+v, want 4 in (2 answered, 1 missed, 1 voicemail), 1 out, 19 s average wait, 25%% within 20 s", d)
 	}
@@ -54,7 +72,7 @@ func TestWallboard(t *testing.T) {
 	}
 	for key, want := range map[string]string{
 		"callsWaiting": "0", "agentsOnline": "0", "today.answered": "2", "today.missed": "1",
-		"today.voicemail": "1", "today.avgWaitSeconds": "0:19", "today.serviceLevel": "25%",
+		"today.voicemail": "1", "today.avgWaitSeconds": "0:19", "today.serviceLevel": "25%", "today.abandoned": "1",
 	} {
 		if tiles[key] != want {
 			t.Errorf("tile %s = %q, want %q", key, tiles[key], want)

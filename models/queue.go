@@ -71,6 +71,9 @@ type QueueRepository interface {
 	// line not moved since before: callers who hung up on hold, which
 	// the providers do not always report, must not hold the line.
 	Expire(ctx context.Context, before, at time.Time) error
+	// Left counts the calls that left the line as state (answered,
+	// abandoned or voicemail) from `from` up to `to`.
+	Left(ctx context.Context, state QueueState, from, to time.Time) (int, error)
 }
 
 // PrepareQueueEntry readies e for Join: a fresh id unless it has one,

@@ -131,6 +131,7 @@ func TestOpenCreatesTheIndexesOnceAcrossOpens(t *testing.T) {
 		"call_queue {_id:1}",
 		"call_queue {sid:1} unique",
 		"call_queue {state:1,joinedAt:1,_id:1}",
+		"call_queue {state:1,updatedAt:1}",
 		"calls {_id:1}",
 		"calls {sid:1} unique",
 		"calls {startedAt:1,_id:1}",

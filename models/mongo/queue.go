@@ -160,3 +160,13 @@ func (r *queueRepo) Expire(ctx context.Context, before, at time.Time) error {
 		bson.M{"$set": bson.M{"state": models.QueueAbandoned, "updatedAt": at.UTC().Truncate(time.Millisecond)}})
 	return storeErr("expire the queue", err)
 }
+
+// Left counts one way of leaving over a span, from {state, updatedAt}.
+func (r *queueRepo) Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	n, err := r.coll.CountDocuments(ctx, bson.M{"state": state, "updatedAt": bson.M{
+		"$gte": from.UTC().Truncate(time.Millisecond), "$lt": to.UTC().Truncate(time.Millisecond),
+	}})
+	return int(n), storeErr("count calls that left the queue", err)
+}

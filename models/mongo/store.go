@@ -147,6 +147,7 @@ func indexes() []struct {
 		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		// The line in order: a call's position is one range of it.
 		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "joinedAt", Value: 1}, {Key: "_id", Value: 1}}}},
+		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "updatedAt", Value: 1}}}},
 		// A ticket's timeline, newest first, and its deletion.
 		{"activities", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}}},
 	}

@@ -32,6 +32,7 @@ const (
 	qSetQueueState = `UPDATE call_queue SET state = ?, updated_at = ? WHERE sid = ? AND ` + inLine
 	qQueueInLine   = `SELECT count(*), min(joined_at) FROM call_queue WHERE ` + inLine
 	qQueueExpire   = `UPDATE call_queue SET state = 'abandoned', updated_at = ? WHERE ` + inLine + ` AND updated_at < ?`
+	qQueueLeft     = `SELECT count(*) FROM call_queue WHERE state = ? AND updated_at >= ? AND updated_at < ?`
 )
 
 // Join inserts the entry unless its SID is there and reads back whichever
@@ -160,4 +161,13 @@ func (r *queue) Expire(ctx context.Context, before, at time.Time) error {
 	defer cancel()
 	_, err := r.e.writer().exec(ctx, qQueueExpire, ms(at), ms(before))
 	return r.e.fail("expire the queue", err)
+}
+
+// Left counts one way of leaving over a span, from (state, updated_at).
+func (r *queue) Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error) {
+	ctx, cancel := opCtx(ctx)
+	defer cancel()
+	var n int
+	err := r.e.reader().row(ctx, qQueueLeft, string(state), ms(from), ms(to)).Scan(&n)
+	return n, r.e.fail("count calls that left the queue", err)
 }

@@ -24,6 +24,7 @@ var queueTests = []test{
 	{"TiesInJoinedAtByID", testQueueTies},
 	{"InLineCountsAndOldest", testQueueInLine},
 	{"ExpireEndsCallsThatStoppedAsking", testQueueExpire},
+	{"LeftCountsOneWayOverASpan", testQueueLeft},
 }
 
 // queueSID returns a well-formed Twilio call id for the n-th caller.
@@ -341,4 +342,29 @@ func testQueueExpire(t *testing.T, f Factory) {
 		}
 	}
 	checkPositions(t, s, 0, 1, 0, 0)
+}
+
+// testQueueLeft counts the calls that left one way within a span, by
+// when they left.
+func testQueueLeft(t *testing.T, f Factory) {
+	s := f.New(t)
+	joinLine(t, s, 4)
+	setQueueState(t, s, 1, models.QueueAbandoned, t0.Add(time.Hour))
+	setQueueState(t, s, 2, models.QueueAbandoned, t0.Add(2*time.Hour))
+	setQueueState(t, s, 3, models.QueueAnswered, t0.Add(time.Hour))
+	for _, tt := range []struct {
+		state    models.QueueState
+		from, to time.Time
+		want     int
+	}{
+		{models.QueueAbandoned, t0, t0.Add(3 * time.Hour), 2},
+		{models.QueueAbandoned, t0, t0.Add(2 * time.Hour), 1}, // to is not included
+		{models.QueueAbandoned, t0.Add(2 * time.Hour), t0.Add(3 * time.Hour), 1},
+		{models.QueueAnswered, t0, t0.Add(3 * time.Hour), 1},
+		{models.QueueVoicemail, t0, t0.Add(3 * time.Hour), 0},
+	} {
+		if n, err := s.Queue.Left(t.Context(), tt.state, tt.from, tt.to); err != nil || n != tt.want {
+			t.Errorf("Left(%s, %v..%v) = %d, %v; want %d", tt.state, tt.from, tt.to, n, err, tt.want)
+		}
+	}
 }

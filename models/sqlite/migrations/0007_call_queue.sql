@@ -17,3 +17,6 @@ CREATE TABLE call_queue (
 -- already narrows to two values, is there so that the index covers those
 -- queries: without it SQLite reads every row to check the state again.
 CREATE INDEX call_queue_line ON call_queue (joined_at, id, state) WHERE state IN ('waiting', 'ringing');
+-- How many calls left the line one way in a span (the wallboard's
+-- callers who gave up today).
+CREATE INDEX call_queue_left ON call_queue (state, updated_at);
