@@ -25,7 +25,7 @@ type liveCounters struct {
 	WaitingSince int64 `json:"waitingSince"`
 	// Today counts today's calls in the team's zone; only while a
 	// wallboard is open (nil otherwise).
-	Today *dayFigures `json:"today,omitempty"`
+	Today *models.DayFigures `json:"today,omitempty"`
 	// Views counts every view but "mine", by name; Mine counts each
 	// connected agent's own view, by agent id.
 	Views map[string]int64 `json:"views"`
@@ -100,7 +100,7 @@ func (h *Handler) recount(ctx context.Context) {
 			h.log.Warn("live counters: count the line", "err", qerr)
 		}
 	}
-	var today *dayFigures
+	var today *models.DayFigures
 	if h.live.broker.wallboards() {
 		var terr error
 		if today, terr = h.todayFigures(ctx); terr != nil {

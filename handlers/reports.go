@@ -67,11 +67,7 @@ func (h *Handler) showReports(c *gin.Context) {
 		h.refuseReport(c, form, verr.Fields)
 		return
 	}
-	report := models.NewDailyReport(span, models.ReportTarget)
-	err = h.calls.Each(c, span.Start(), span.End(), func(call *models.Call) error {
-		report.Add(models.NewCallRow(call))
-		return nil
-	})
+	report, err := h.dailyReport(c, span)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -364,4 +360,26 @@ func (h *Handler) reportZone(c context.Context, tz string) string {
 		return tz
 	}
 	return hours.Zone
+}
+
+// dailyReport counts the span's calls from the call log, and the callers
+// who gave up in line from the line, day by day: one indexed count a day.
+func (h *Handler) dailyReport(ctx context.Context, span models.ReportSpan) (*models.DailyReport, error) {
+	report := models.NewDailyReport(span, models.ReportTarget)
+	err := h.calls.Each(ctx, span.Start(), span.End(), func(call *models.Call) error {
+		report.Add(models.NewCallRow(call))
+		return nil
+	})
+	if err != nil || h.queue == nil {
+		return report, err
+	}
+	for i := range report.Days {
+		from, to := span.Day(i)
+		n, err := h.queue.Left(ctx, models.QueueAbandoned, from, to)
+		if err != nil {
+			return nil, err
+		}
+		report.AddAbandoned(i, n)
+	}
+	return report, nil
 }

@@ -44,16 +44,9 @@ func (h *Handler) showWallboard(c *gin.Context) {
 	}})
 }
 
-// dayFigures are a day's calls from the call log, and the callers who
-// gave up in line.
-type dayFigures struct {
-	models.DayFigures
-	Abandoned int `json:"abandoned"`
-}
-
 // todayFigures counts today's calls, today being the calendar day in the
 // team's zone (the business hours', else UTC).
-func (h *Handler) todayFigures(ctx context.Context) (*dayFigures, error) {
+func (h *Handler) todayFigures(ctx context.Context) (*models.DayFigures, error) {
 	now := h.now()
 	zone := h.reportZone(ctx, "")
 	loc, err := time.LoadLocation(zone)
@@ -65,19 +58,9 @@ func (h *Handler) todayFigures(ctx context.Context) (*dayFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	report := models.NewDailyReport(span, models.ReportTarget)
-	err = h.calls.Each(ctx, span.Start(), span.End(), func(call *models.Call) error {
-		report.Add(models.NewCallRow(call))
-		return nil
-	})
+	report, err := h.dailyReport(ctx, span)
 	if err != nil {
 		return nil, err
 	}
-	out := &dayFigures{DayFigures: report.Total}
-	if h.queue != nil {
-		if out.Abandoned, err = h.queue.Left(ctx, models.QueueAbandoned, span.Start(), span.End()); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return &report.Total, nil
 }

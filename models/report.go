@@ -111,7 +111,10 @@ type DayFigures struct {
 	Answered  int    `json:"answered"`
 	Missed    int    `json:"missed"`
 	Voicemail int    `json:"voicemail"`
-	Outbound  int    `json:"outbound"`
+	// Abandoned counts the callers who gave up in line (the line's own
+	// count: their calls never reached the call log as inbound calls).
+	Abandoned int `json:"abandoned"`
+	Outbound  int `json:"outbound"`
 	// AnsweredWithin counts inbound calls answered within the target.
 	AnsweredWithin int `json:"answeredWithin"`
 	// AvgWaitSeconds is the mean wait of the answered inbound calls (the
@@ -259,6 +262,9 @@ func (s ReportSpan) midnight(n int) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, s.Zone)
 }
 
+// Day is when the span's day i starts and ends.
+func (s ReportSpan) Day(i int) (from, to time.Time) { return s.midnight(i), s.midnight(i + 1) }
+
 // dayOf is the index of the span's day that holds t, or -1.
 func (s ReportSpan) dayOf(t time.Time) int {
 	y, m, d := t.In(s.Zone).Date()
@@ -276,6 +282,12 @@ type DailyReport struct {
 	Target time.Duration
 	Days   []DayFigures
 	Total  DayFigures
+}
+
+// AddAbandoned counts n callers who gave up in line on day i.
+func (r *DailyReport) AddAbandoned(i, n int) {
+	r.Days[i].Abandoned += n
+	r.Total.Abandoned += n
 }
 
 // NewDailyReport starts an empty report over span.
