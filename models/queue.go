@@ -9,14 +9,15 @@ import (
 // QueueState is where a customer's call is in the line.
 type QueueState string
 
-// The states of a queued call. Waiting and ringing are in line; the other
-// three have left it for good.
+// The states of a queued call. Waiting and ringing are in line; the others
+// have left it for good.
 const (
 	QueueWaiting   QueueState = "waiting" // on hold
 	QueueRinging   QueueState = "ringing" // ringing the agents, still in line
 	QueueAnswered  QueueState = "answered"
 	QueueAbandoned QueueState = "abandoned" // the caller hung up in line
 	QueueVoicemail QueueState = "voicemail" // sent to voicemail (waited too long, or nobody answered)
+	QueueCallback  QueueState = "callback"  // asked to be called back instead
 )
 
 // InLine reports waiting or ringing.
@@ -26,7 +27,7 @@ func (s QueueState) InLine() bool { return s == QueueWaiting || s == QueueRingin
 // any other, which could only come from a bug, before writing it.
 func (s QueueState) Valid() bool {
 	switch s {
-	case QueueWaiting, QueueRinging, QueueAnswered, QueueAbandoned, QueueVoicemail:
+	case QueueWaiting, QueueRinging, QueueAnswered, QueueAbandoned, QueueVoicemail, QueueCallback:
 		return true
 	}
 	return false

@@ -231,7 +231,9 @@ type Store struct {
 	Media   MediaTokenRepository
 	// Settings are the team's; every instance reads them from the store,
 	// so a change applies on all of them at once.
-	Settings SettingsRepository
+	// Callbacks are the customers in line who asked to be called back.
+	Callbacks CallbackRepository
+	Settings  SettingsRepository
 	// Queue is the line of customers' calls waiting for an agent.
 	Queue QueueRepository
 	Engine

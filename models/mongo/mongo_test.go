@@ -91,7 +91,7 @@ func TestRedactURIHidesCredentials(t *testing.T) {
 func indexes(t *testing.T, s *models.Store) []string {
 	t.Helper()
 	var out []string
-	for _, coll := range []string{"tickets", "agents", "calls", "media_tokens", "activities", "invites", "call_queue"} {
+	for _, coll := range []string{"tickets", "agents", "calls", "media_tokens", "activities", "invites", "call_queue", "callbacks"} {
 		cur, err := mongo.Collection(s, coll).Indexes().List(t.Context())
 		if err != nil {
 			t.Fatalf("list indexes of %s: %v", coll, err)
@@ -132,6 +132,10 @@ func TestOpenCreatesTheIndexesOnceAcrossOpens(t *testing.T) {
 		"call_queue {sid:1} unique",
 		"call_queue {state:1,joinedAt:1,_id:1}",
 		"call_queue {state:1,updatedAt:1}",
+		"callbacks {_id:1}",
+		"callbacks {doneAt:1,requestedAt:1,_id:1}",
+		"callbacks {sid:1} unique",
+		"callbacks {ticketId:1,doneAt:1}",
 		"calls {_id:1}",
 		"calls {sid:1} unique",
 		"calls {startedAt:1,_id:1}",

@@ -76,14 +76,15 @@ func connect(o Options) (*DB, error) {
 func (d *DB) store() *models.Store {
 	tickets := d.db.Collection("tickets")
 	return &models.Store{
-		Tickets:  &ticketRepo{coll: tickets, counters: d.db.Collection("counters")},
-		Agents:   &agentRepo{coll: d.db.Collection("agents")},
-		Setup:    &setupRepo{coll: d.db.Collection("setup")},
-		Calls:    &callRepo{coll: d.db.Collection("calls"), tickets: tickets},
-		Media:    &mediaRepo{coll: d.db.Collection("media_tokens")},
-		Settings: &settingsRepo{coll: d.db.Collection("settings")},
-		Queue:    &queueRepo{coll: d.db.Collection("call_queue")},
-		Engine:   d,
+		Tickets:   &ticketRepo{coll: tickets, counters: d.db.Collection("counters")},
+		Agents:    &agentRepo{coll: d.db.Collection("agents")},
+		Setup:     &setupRepo{coll: d.db.Collection("setup")},
+		Calls:     &callRepo{coll: d.db.Collection("calls"), tickets: tickets},
+		Media:     &mediaRepo{coll: d.db.Collection("media_tokens")},
+		Callbacks: &callbackRepo{coll: d.db.Collection("callbacks")},
+		Settings:  &settingsRepo{coll: d.db.Collection("settings")},
+		Queue:     &queueRepo{coll: d.db.Collection("call_queue")},
+		Engine:    d,
 	}
 }
 
@@ -148,6 +149,9 @@ func indexes() []struct {
 		// The line in order: a call's position is one range of it.
 		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "joinedAt", Value: 1}, {Key: "_id", Value: 1}}}},
 		{"call_queue", mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "updatedAt", Value: 1}}}},
+		{"callbacks", mongo.IndexModel{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{"callbacks", mongo.IndexModel{Keys: bson.D{{Key: "doneAt", Value: 1}, {Key: "requestedAt", Value: 1}, {Key: "_id", Value: 1}}}},
+		{"callbacks", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "doneAt", Value: 1}}}},
 		// A ticket's timeline, newest first, and its deletion.
 		{"activities", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}}},
 	}

@@ -41,14 +41,15 @@ type stmtKey struct {
 // store builds the repositories on e.
 func (e *engine) store() *models.Store {
 	return &models.Store{
-		Tickets:  &tickets{e},
-		Agents:   &agents{e},
-		Setup:    &setup{e},
-		Calls:    &calls{e},
-		Media:    &media{e},
-		Settings: &settings{e},
-		Queue:    &queue{e},
-		Engine:   e,
+		Tickets:   &tickets{e},
+		Agents:    &agents{e},
+		Setup:     &setup{e},
+		Calls:     &calls{e},
+		Media:     &media{e},
+		Callbacks: &callbacks{e},
+		Settings:  &settings{e},
+		Queue:     &queue{e},
+		Engine:    e,
 	}
 }
 

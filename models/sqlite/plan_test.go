@@ -39,6 +39,8 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"expired media tokens", qDeleteMediaTokens, []any{int64(0)}},
 		{"view counts", qCounts, []any{id}},
 		{"calls that left the line", qQueueLeft, []any{"abandoned", int64(0), int64(1)}},
+		{"a ticket's callbacks made", qCallbacksDone, []any{int64(1), id}},
+		{"callback by call", qCallbackBySID, []any{"CA123"}},
 		{"calls that stopped asking", qQueueExpire, []any{int64(1), int64(0)}},
 		{"customer history", qForPhone, []any{"+14155552671", 11}},
 		{"timeline", qTimeline, []any{id}},
@@ -136,5 +138,25 @@ func TestQueueCountReadsOnlyTheLine(t *testing.T) {
 	case "SCAN call_queue USING COVERING INDEX call_queue_line", "SEARCH call_queue USING INDEX call_queue_left (state=?)":
 	default:
 		t.Errorf("InLine's plan:\n%s\nwant only the calls in line read, through call_queue_line or call_queue_left", plan)
+	}
+}
+
+// TestPendingCallbacksReadOnlyThePending checks that the dashboard's Call
+// back list and its count walk a partial index of the pending callbacks:
+// scans, but of those alone, however many callbacks were ever made.
+func TestPendingCallbacksReadOnlyThePending(t *testing.T) {
+	e := openEngine(t, Options{})
+	for _, q := range []struct {
+		name  string
+		query string
+		args  []any
+	}{{"list", qPendingCallbacks, []any{50}}, {"count", qCountCallbacks, nil}} {
+		plan := strings.Join(explain(t, e, q.query, q.args...), "\n")
+		switch plan {
+		case "SCAN callbacks USING INDEX callbacks_pending", "SCAN callbacks USING COVERING INDEX callbacks_pending",
+			"SCAN callbacks USING INDEX callbacks_pending_ticket", "SCAN callbacks USING COVERING INDEX callbacks_pending_ticket":
+		default:
+			t.Errorf("%s's plan:\n%s\nwant a scan of a pending callbacks' index alone", q.name, plan)
+		}
 	}
 }

@@ -45,6 +45,7 @@ func Run(t *testing.T, f Factory) {
 		{"Setup", setupTests},
 		{"Media", mediaTests},
 		{"Settings", settingsTests},
+		{"Callbacks", callbackTests},
 		{"Queue", queueTests},
 		{"Engine", engineTests},
 		{"DumpRestore", dumpTests},

@@ -8,7 +8,7 @@ CREATE TABLE call_queue (
 	ticket_id  TEXT,
 	caller     TEXT NOT NULL,
 	joined_at  INTEGER NOT NULL,
-	state      TEXT NOT NULL CHECK (state IN ('waiting', 'ringing', 'answered', 'abandoned', 'voicemail')),
+	state      TEXT NOT NULL CHECK (state IN ('waiting', 'ringing', 'answered', 'abandoned', 'voicemail', 'callback')),
 	updated_at INTEGER NOT NULL
 ) STRICT;
 -- Only the calls in line, in their order: a position is one range of it,
