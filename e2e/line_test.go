@@ -24,9 +24,29 @@ type lineCall struct {
 // voice URL.
 func callIn(t *testing.T, a *app) *lineCall {
 	t.Helper()
+	return callInFrom(t, a, "client:customer")
+}
+
+// callInFrom places a call from the caller Twilio names from.
+func callInFrom(t *testing.T, a *app, from string) *lineCall {
+	t.Helper()
 	c := &lineCall{t: t, a: a, sid: twiliotest.NewSID("CA")}
-	c.answer(twilioPost(t, a, "/call/connect", twiliotest.ConnectFrom("client:customer", c.sid, nil)))
+	c.answer(twilioPost(t, a, "/call/connect", twiliotest.ConnectFrom(from, c.sid, nil)))
 	return c
+}
+
+// press presses a key during the hold, as Twilio's <Gather> reports it.
+func (c *lineCall) press(key string) {
+	c.t.Helper()
+	gather := c.last.All("Gather")
+	if len(gather) != 1 {
+		c.t.Fatalf("%s is offered no key: %+v", c.sid, c.last)
+	}
+	u, err := url.Parse(gather[0].Attrs["action"])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.answer(twilioPost(c.t, c.a, u.Path+"?"+u.RawQuery, url.Values{"CallSid": {c.sid}, "CallStatus": {"in-progress"}, "Digits": {key}}))
 }
 
 func (c *lineCall) answer(code int, body []byte) {
@@ -140,4 +160,53 @@ func TestJourneyLine(t *testing.T) {
 	run(t, board, waitText(`[data-wb="agentsOnline"]`, "1"))
 	second.poll()
 	second.rings()
+}
+
+// TestJourneyCallback: a phone caller waits while the only agent is away,
+// presses 1 and hears the number they will be called on. The agent's
+// dashboard shows them in its Call back list; the agent presses "Call
+// back", which dials the caller's new ticket, and once that call ends the
+// list is empty.
+func TestJourneyCallback(t *testing.T) {
+	a := startApp(t, twilioEnv, withPublicURL())
+	agent := browser(t)
+	signIn(t, agent, a)
+	run(t, agent,
+		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
+		waitLive(),
+		chromedp.Click(`.availability-toggle`, chromedp.ByQuery),
+		waitText(`.availability-toggle-text`, "Away"),
+	)
+
+	caller := callInFrom(t, a, "+14155552671")
+	caller.holds(voice.SayJoined(1) + " " + voice.SayCallbackOffer)
+	caller.press(voice.CallbackKey)
+	if says := caller.last.All("Say"); len(says) != 1 || says[0].Text != voice.SayCallbackBooked("+14155552671") || len(caller.last.All("Hangup")) != 1 {
+		t.Fatalf("after pressing 1: %+v", caller.last)
+	}
+
+	// The dashboard reloads by itself to show the callback.
+	var params []map[string]any
+	var call string
+	run(t, agent,
+		pageWith(`#callbacks .call-customer`),
+		waitText(`#callbacks .callback-phone`, "+1 415-555-2671"),
+		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
+		chromedp.Click(`#callbacks .call-customer`, chromedp.ByQuery),
+		waitJS("the call to be placed", twilio.placed+` === 1`),
+		chromedp.Evaluate(twilio.params, &params),
+		chromedp.Evaluate(twilio.newestCall, &call),
+	)
+	if len(params) != 1 || params[0]["phoneNumber"] != "+14155552671" || params[0]["ticketId"] == "" {
+		t.Fatalf("Call back asked the SDK for %v", params)
+	}
+	// Twilio asks what the agent's call does: it dials the caller, and the
+	// callback is made.
+	leg := twilio.dialCustomer(t, a, params[0], "+14155552671")
+	leg.report(t, "completed", 12)
+	run(t, agent,
+		js(twilio.remoteHangUp(call)),
+		// The page reloads once the call is over, without the list.
+		pageWith(`body:not(:has(#callbacks)) #ticket-list`),
+	)
 }

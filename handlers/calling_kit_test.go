@@ -9,6 +9,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,8 +81,8 @@ type callingKit struct {
 	// sid recorded, at the address that answer named.
 	recorded func(t *testing.T, app *testApp, answer *response, sid string, seconds int) *response
 	// polled has call sid, on hold by answer, ask again at the address
-	// that answer named.
-	polled func(t *testing.T, app *testApp, answer *response, sid string) *response
+	// that answer named, with the key the caller pressed ("" for none).
+	polled func(t *testing.T, app *testApp, answer *response, sid, digits string) *response
 	// golden compares r with testdata/<prefix><name>.golden, each of ids
 	// written as {ticketId} and each of tokens as {token}.
 	golden func(t *testing.T, name string, r *response, ids []models.ID, tokens ...string)
@@ -153,13 +154,24 @@ var twilioKit = callingKit{
 		}
 		return app.twilioPost(t, app.pathOf(t, rec[0].Attrs["action"]), twiliotest.Recording(sid, recordingURL, seconds))
 	},
-	polled: func(t *testing.T, app *testApp, answer *response, sid string) *response {
+	polled: func(t *testing.T, app *testApp, answer *response, sid, digits string) *response {
 		t.Helper()
-		next := answer.twiml(t).All("Redirect")
+		doc := answer.twiml(t)
+		form := url.Values{"CallSid": {sid}, "CallStatus": {"in-progress"}}
+		if digits != "" {
+			// A key press ends the <Gather>, which posts it to its action.
+			gather := doc.All("Gather")
+			if len(gather) != 1 {
+				t.Fatalf("a key was pressed, but the answer gathers none:\n%s", answer.body)
+			}
+			form.Set("Digits", digits)
+			return app.twilioPost(t, app.pathOf(t, gather[0].Attrs["action"]), form)
+		}
+		next := doc.All("Redirect")
 		if len(next) != 1 {
 			t.Fatalf("want one <Redirect>:\n%s", answer.body)
 		}
-		return app.twilioPost(t, app.pathOf(t, next[0].Text), url.Values{"CallSid": {sid}, "CallStatus": {"in-progress"}})
+		return app.twilioPost(t, app.pathOf(t, next[0].Text), form)
 	},
 	read: func(t *testing.T, app *testApp, r *response) heard {
 		t.Helper()
@@ -262,10 +274,10 @@ var vonageKit = callingKit{
 		record := app.vonagePath(t, answer.ncco(t), "eventUrl")
 		return app.vonagePost(t, record, vonagetest.Recording(sid, vonageRecordingURL, callAt, seconds))
 	},
-	polled: func(t *testing.T, app *testApp, answer *response, sid string) *response {
+	polled: func(t *testing.T, app *testApp, answer *response, sid, digits string) *response {
 		t.Helper()
 		next := app.vonagePath(t, answer.ncco(t), "eventUrl")
-		body := `{"conversation_uuid":"` + sid + `","uuid":"` + vonagetest.NewConversation() + `","dtmf":{"digits":"","timed_out":true}}`
+		body := `{"conversation_uuid":"` + sid + `","uuid":"` + vonagetest.NewConversation() + `","dtmf":{"digits":"` + digits + `","timed_out":` + strconv.FormatBool(digits == "") + `}}`
 		return app.vonagePost(t, next, []byte(body))
 	},
 	read: func(t *testing.T, app *testApp, r *response) heard {

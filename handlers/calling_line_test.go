@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,22 +74,22 @@ func TestCallingLine(t *testing.T) {
 		hold("second caller", b, 2)
 
 		// Still away: asking again changes nothing.
-		a = kit.polled(t, app, a, first)
+		a = kit.polled(t, app, a, first, "")
 		hold("first caller, agent away", a, 1)
 
 		// Available: the second caller asks first, and still waits.
 		agent.set(t, true, false)
-		b = kit.polled(t, app, b, second)
+		b = kit.polled(t, app, b, second, "")
 		hold("second caller, agent free", b, 2)
-		a = kit.polled(t, app, a, first)
+		a = kit.polled(t, app, a, first, "")
 		rings("first caller, agent free", a)
-		b = kit.polled(t, app, b, second)
+		b = kit.polled(t, app, b, second, "")
 		hold("second caller while the first rings", b, 2)
 
 		// The first call goes on (unanswered, to voicemail): the second
 		// moves up and rings.
 		kit.unanswered(t, app, a, first)
-		b = kit.polled(t, app, b, second)
+		b = kit.polled(t, app, b, second, "")
 		rings("second caller, moved up", b)
 
 		entry, err := app.store.Queue.Get(t.Context(), first)
@@ -172,4 +173,85 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// TestCallingCallback: a caller in line with a number to call back hears
+// the offer and presses 1: the call ends with the number read back, the
+// callback waits at the top of every dashboard, and an agent calling the
+// ticket makes it. A phone caller with no ticket gets one; a website
+// caller with no ticket has no number, and is not offered one.
+func TestCallingCallback(t *testing.T) {
+	eachKit(t, func(t *testing.T, kit callingKit) {
+		app := newKitApp(t, kit)
+		agent := joinTeam(t, app)
+		agent.set(t, true, true) // away: calls wait
+		tk, ref := openTicketAsCustomer(t, app, "Ada Lovelace")
+
+		sid := kit.newSID()
+		a := kit.answer(t, app, fromCustomer, callRequest{SID: sid, TicketRef: ref})[0]
+		if got := kit.read(t, app, a); len(got.Says) != 1 || got.Says[0] != voice.SayJoined(1)+" "+voice.SayCallbackOffer {
+			t.Fatalf("a caller with a ticket: want the offer, heard %+v:\n%s", got, a.body)
+		}
+		kit.golden(t, "hold_callback", a, []models.ID{tk.ID})
+		booked := kit.polled(t, app, a, sid, voice.CallbackKey)
+		if got := kit.read(t, app, booked); !got.HangsUp || len(got.Says) != 1 || got.Says[0] != voice.SayCallbackBooked("+14155552671") || len(got.Rings) != 0 {
+			t.Fatalf("pressed 1: want the number read back and goodbye, heard %+v:\n%s", got, booked.body)
+		}
+		if got := voice.SayCallbackBooked("+14155552671"); !strings.Contains(got, "1 4 1 5 5 5 5 2 6 7 1") {
+			t.Errorf("the number is read as %q", got)
+		}
+		if e, err := app.store.Queue.Get(t.Context(), sid); err != nil || e.State != models.QueueCallback {
+			t.Errorf("entry %+v, %v; want left for a callback", e, err)
+		}
+		list, n, err := app.store.Callbacks.Pending(t.Context(), 10)
+		if err != nil || n != 1 || list[0].TicketID != tk.ID || list[0].Number != "+14155552671" || list[0].TicketNumber != tk.Number {
+			t.Fatalf("pending callbacks %+v (%d), %v; want one on ticket #%d", list, n, err, tk.Number)
+		}
+
+		// It waits at the top of the dashboard, with its button.
+		dash := app.get(t, agent.client, "/dashboard?view=closed").doc(t)
+		section := find(dash, byID("callbacks"))
+		if section == nil || attr(section, "data-count") != "1" {
+			t.Fatal("the dashboard has no Call back list of one")
+		}
+		button := find(section, byClass("call-customer"))
+		if attr(button, "data-ticket-id") != tk.ID.Hex() || attr(button, "data-phone") != "+14155552671" {
+			t.Errorf("Call back button carries ticket %q and phone %q", attr(button, "data-ticket-id"), attr(button, "data-phone"))
+		}
+
+		// A phone caller with no ticket: one is opened for the callback.
+		phone := kit.newSID()
+		p := kit.answer(t, app, fromPhone, callRequest{SID: phone})[0]
+		if got := kit.read(t, app, p); len(got.Says) != 1 || !strings.HasSuffix(got.Says[0], voice.SayCallbackOffer) {
+			t.Fatalf("a phone caller: want the offer, heard %+v", got)
+		}
+		kit.polled(t, app, p, phone, voice.CallbackKey)
+		list, n, _ = app.store.Callbacks.Pending(t.Context(), 10)
+		if n != 2 || list[1].Name != "Phone caller" {
+			t.Fatalf("pending callbacks %+v, want the phone caller's second", list)
+		}
+		opened := findTicket(t, app.store, list[1].TicketID.Hex())
+		if opened.PhoneNumber != list[1].Number || opened.Source != "callback" {
+			t.Errorf("the phone caller's ticket %+v", opened)
+		}
+
+		// A website caller with no ticket has no number to call back.
+		web := kit.newSID()
+		w := kit.answer(t, app, fromCustomer, callRequest{SID: web})[0]
+		if got := kit.read(t, app, w); strings.Contains(strings.Join(got.Says, " "), "press 1") {
+			t.Errorf("a caller with no number was offered a callback: %+v", got)
+		}
+		if kit.name == "vonage" {
+			// Vonage's hold always takes a key; pressing it changes nothing.
+			if got := kit.read(t, app, kit.polled(t, app, w, web, voice.CallbackKey)); len(got.Plays) != 1 {
+				t.Errorf("a caller with no number pressed 1: want them still on hold, heard %+v", got)
+			}
+		}
+
+		// The agent calls Ada's ticket back: done.
+		kit.answer(t, app, fromAgent, callRequest{TicketID: tk.ID.Hex()})
+		if list, n, _ := app.store.Callbacks.Pending(t.Context(), 10); n != 1 || list[0].TicketID == tk.ID {
+			t.Errorf("after calling the ticket, pending %+v; want only the phone caller's", list)
+		}
+	})
 }

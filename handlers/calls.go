@@ -24,15 +24,16 @@ type CallStore interface {
 // clock and dashboards.
 func (h *Handler) newCalling(p Provider) *voice.Service {
 	return &voice.Service{
-		Provider: p.Name(),
-		Line:     p.Line(),
-		Tickets:  h.tickets,
-		Calls:    h.calls,
-		Dial:     models.DialPolicy{Countries: h.cfg.DialCountries},
-		Region:   h.cfg.PhoneRegion,
-		Now:      func() time.Time { return h.now() },
-		Settings: h.settings,
-		Queue:    h.queue,
+		Provider:  p.Name(),
+		Line:      p.Line(),
+		Tickets:   h.tickets,
+		Calls:     h.calls,
+		Dial:      models.DialPolicy{Countries: h.cfg.DialCountries},
+		Region:    h.cfg.PhoneRegion,
+		Now:       func() time.Time { return h.now() },
+		Settings:  h.settings,
+		Queue:     h.queue,
+		Callbacks: h.callbacks,
 		// The header and the wallboard count the line.
 		LineChanged: h.refreshCounters,
 		MaxWait:     h.cfg.QueueMaxWait,

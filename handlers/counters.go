@@ -23,6 +23,8 @@ type liveCounters struct {
 	// WaitingSince is when the customer waiting longest started calling,
 	// in milliseconds since 1970; 0 when nobody waits.
 	WaitingSince int64 `json:"waitingSince"`
+	// Callbacks counts the callbacks customers are waiting for.
+	Callbacks int `json:"callbacks"`
 	// Today counts today's calls in the team's zone; only while a
 	// wallboard is open (nil otherwise).
 	Today *models.DayFigures `json:"today,omitempty"`
@@ -100,6 +102,14 @@ func (h *Handler) recount(ctx context.Context) {
 			h.log.Warn("live counters: count the line", "err", qerr)
 		}
 	}
+	callbacks := -1 // unknown: keep the last count
+	if h.callbacks != nil && h.calling != nil {
+		if _, n, cerr := h.callbacks.Pending(ctx, 1); cerr != nil {
+			h.log.Warn("live counters: count callbacks", "err", cerr)
+		} else {
+			callbacks = n
+		}
+	}
 	var today *models.DayFigures
 	if h.live.broker.wallboards() {
 		var terr error
@@ -110,6 +120,9 @@ func (h *Handler) recount(ctx context.Context) {
 	h.live.mu.Lock()
 	defer h.live.mu.Unlock()
 	h.live.counters.Today = today
+	if callbacks >= 0 {
+		h.live.counters.Callbacks = callbacks
+	}
 	h.live.counters.WaitingSince = 0
 	for _, since := range h.live.waiting {
 		if ms := since.UnixMilli(); h.live.counters.WaitingSince == 0 || ms < h.live.counters.WaitingSince {

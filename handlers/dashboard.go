@@ -51,6 +51,21 @@ func (h *Handler) showDashboard(c *gin.Context) {
 		Title: "Dashboard", LiveSince: since, FirstPage: after == nil, Tickets: make([]ticketView, len(tickets)),
 		View: string(view), Query: q, Views: viewTabs(view, q, counts),
 	}
+	if h.callbacks != nil && h.voice != "" {
+		// Customers who asked to be called back come first, oldest first.
+		pending, total, err := h.callbacks.Pending(c, models.MaxCallbacksShown)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		data.CallbacksTotal = total
+		for _, cb := range pending {
+			data.Callbacks = append(data.Callbacks, callbackView{
+				TicketID: cb.TicketID.Hex(), TicketNumber: cb.TicketNumber, Name: cb.Name,
+				Phone: cb.Number, PhoneDisplay: models.FormatPhone(cb.Number), Asked: newTimeView(cb.RequestedAt, now),
+			})
+		}
+	}
 	for i := range tickets {
 		data.Tickets[i] = newTicketView(&tickets[i], now, h.voice != "")
 	}

@@ -75,6 +75,12 @@ type QueueStore interface {
 	Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error)
 }
 
+// CallbackStore keeps the callbacks customers in line asked for.
+type CallbackStore interface {
+	voice.Callbacks
+	Pending(ctx context.Context, limit int) ([]models.Callback, int, error)
+}
+
 // Pinger reports whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -92,7 +98,9 @@ type Deps struct {
 	// Queue is the line customers' calls wait in; nil: calls ring the
 	// agents at once.
 	Queue QueueStore
-	DB    Pinger
+	// Callbacks are the customers in line who asked to be called back.
+	Callbacks CallbackStore
+	DB        Pinger
 	// Changes reports other instances' writes; nil when not watched.
 	Changes ChangeWatcher
 	// Provider is the calling provider's adapter; nil when calling is off.
@@ -104,20 +112,21 @@ type Deps struct {
 
 // Handler holds the dependencies every route needs.
 type Handler struct {
-	cfg      *config.Config
-	tickets  TicketStore
-	agents   AgentStore
-	setup    SetupStore
-	calls    CallStore
-	media    MediaTokenStore
-	settings SettingsStore
-	queue    QueueStore
-	changes  ChangeWatcher
-	db       Pinger
-	log      *slog.Logger
-	tmpl     templates
-	static   fs.FS
-	etags    map[string]string // static file path -> ETag
+	cfg       *config.Config
+	tickets   TicketStore
+	agents    AgentStore
+	setup     SetupStore
+	calls     CallStore
+	media     MediaTokenStore
+	settings  SettingsStore
+	queue     QueueStore
+	callbacks CallbackStore
+	changes   ChangeWatcher
+	db        Pinger
+	log       *slog.Logger
+	tmpl      templates
+	static    fs.FS
+	etags     map[string]string // static file path -> ETag
 
 	voice        string         // provider name for the pages, "" when calling is off
 	provider     Provider       // nil when calling is off
@@ -152,25 +161,26 @@ func New(d Deps) (*Handler, error) {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	h := &Handler{
-		cfg:      d.Config,
-		tickets:  d.Tickets,
-		agents:   d.Agents,
-		setup:    d.Setup,
-		calls:    d.Calls,
-		media:    d.Media,
-		settings: d.Settings,
-		queue:    d.Queue,
-		changes:  d.Changes,
-		db:       d.DB,
-		log:      d.Logger,
-		tmpl:     tmpl,
-		static:   public.FS,
-		etags:    etags,
-		metrics:  m,
-		live:     newLive(),
-		limits:   newLimits(d.Config.RateLimitScale, d.Config.TicketRateLimit),
-		sockets:  newMediaSockets(m.mediaStreams),
-		now:      time.Now,
+		cfg:       d.Config,
+		tickets:   d.Tickets,
+		agents:    d.Agents,
+		setup:     d.Setup,
+		calls:     d.Calls,
+		media:     d.Media,
+		settings:  d.Settings,
+		queue:     d.Queue,
+		callbacks: d.Callbacks,
+		changes:   d.Changes,
+		db:        d.DB,
+		log:       d.Logger,
+		tmpl:      tmpl,
+		static:    public.FS,
+		etags:     etags,
+		metrics:   m,
+		live:      newLive(),
+		limits:    newLimits(d.Config.RateLimitScale, d.Config.TicketRateLimit),
+		sockets:   newMediaSockets(m.mediaStreams),
+		now:       time.Now,
 
 		sessionCheck: sessionCheckEvery,
 		watchRetry:   time.Second,
@@ -186,17 +196,18 @@ func New(d Deps) (*Handler, error) {
 // same wiring for the server and for the tests that drive it.
 func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 	d := Deps{
-		Config:   cfg,
-		Tickets:  store.Tickets,
-		Agents:   store.Agents,
-		Setup:    store.Setup,
-		Calls:    store.Calls,
-		Media:    store.Media,
-		Settings: store.Settings,
-		Queue:    store.Queue,
-		DB:       store,
-		Changes:  store,
-		Logger:   log,
+		Config:    cfg,
+		Tickets:   store.Tickets,
+		Agents:    store.Agents,
+		Setup:     store.Setup,
+		Calls:     store.Calls,
+		Media:     store.Media,
+		Settings:  store.Settings,
+		Queue:     store.Queue,
+		Callbacks: store.Callbacks,
+		DB:        store,
+		Changes:   store,
+		Logger:    log,
 	}
 	if p := NewProvider(cfg, log); p != nil {
 		d.Provider = p

@@ -44,6 +44,10 @@ type viewData struct {
 	View      string    // the dashboard's view, "open" by default
 	Views     []viewTab // the dashboard's views with their counts
 	Query     string    // the search box, as typed
+	// dashboard: the callbacks customers asked for, oldest first (at
+	// most models.MaxCallbacksShown of CallbacksTotal)
+	Callbacks      []callbackView
+	CallbacksTotal int
 	// ticket page
 	Ticket      *ticketView
 	Timeline    []timelineEntry
@@ -134,6 +138,16 @@ type setupForm struct {
 	Email  string
 	Name   string
 	Errors map[string]string // keyed by email, name, password
+}
+
+// callbackView is a callback on the dashboard's Call back list.
+type callbackView struct {
+	TicketID     string
+	TicketNumber int64
+	Name         string
+	Phone        string // E.164, for data-phone
+	PhoneDisplay string
+	Asked        timeView
 }
 
 // ticketView is a ticket as the dashboard and ticket page show it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ringdesk/ringdesk/models"
@@ -63,10 +64,42 @@ type Queue interface {
 type Team func() (available, present int)
 
 // Poll is a call in line asking what to do next, after a stretch of hold
-// music.
+// music, with the key the caller pressed, if any.
 type Poll struct {
-	SID string
-	Leg Leg
+	SID    string
+	Leg    Leg
+	Digits string
+}
+
+// Callbacks is what calls need from the store's callbacks.
+type Callbacks interface {
+	Request(ctx context.Context, c models.Callback) (models.Callback, error)
+	Done(ctx context.Context, ticketID models.ID, at time.Time) error
+}
+
+// CallbackKey is the key a caller in line presses to be called back.
+const CallbackKey = "1"
+
+// What a caller who can be called back hears.
+const (
+	SayCallbackOffer = "To be called back instead, press 1."
+)
+
+// SayCallbackBooked confirms a callback to number, read digit by digit.
+func SayCallbackBooked(number string) string {
+	return "Thank you. An agent will call you back at " + spelled(number) + " as soon as one is free. Goodbye."
+}
+
+// spelled writes a number for speech one digit at a time.
+func spelled(number string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimPrefix(number, "+") {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // line decides what a customer's new call does once it is in hours: it
@@ -95,6 +128,11 @@ func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan
 func (s *Service) Poll(ctx context.Context, p Poll) Plan {
 	if s.Queue == nil {
 		return s.ringAgents(p.Leg.TicketID)
+	}
+	if p.Digits == CallbackKey && s.Callbacks != nil {
+		if plan, ok := s.bookCallback(ctx, p); ok {
+			return plan
+		}
 	}
 	// Asking again is a sign of life: the caller is on hold, whatever
 	// the line said (leaving it is final and stays so).
@@ -153,10 +191,73 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 		return s.ringAgents(e.TicketID)
 	}
 	s.setState(ctx, e.SID, models.QueueWaiting, now) // also: still here
-	return Plan{
+	plan := Plan{
 		Action: Hold, Say: say(pos), Music: HoldMusicPath,
 		Leg: Leg{Direction: models.CallInbound, TicketID: e.TicketID, Stage: StageQueue},
 	}
+	if s.Callbacks != nil {
+		if number, _, _ := s.callbackNumber(ctx, e); number != "" {
+			plan.Say += " " + SayCallbackOffer
+			plan.Key = CallbackKey
+		}
+	}
+	return plan
+}
+
+// callbackNumber is the number a caller in line can be called back on:
+// their ticket's, or the phone they call from; "" when there is none (a
+// website caller who opened no ticket). It returns the ticket too.
+func (s *Service) callbackNumber(ctx context.Context, e models.QueueEntry) (string, *models.Ticket, error) {
+	if e.TicketID != nil {
+		t, err := s.Tickets.Get(ctx, *e.TicketID)
+		if err != nil {
+			return "", nil, err
+		}
+		return t.PhoneNumber, t, nil
+	}
+	if e164, msg := models.NormalizePhone(e.Caller, s.Region); msg == "" && strings.HasPrefix(e.Caller, "+") {
+		return e164, nil, nil
+	}
+	return "", nil, nil
+}
+
+// bookCallback takes a caller who pressed the key out of the line and
+// records the callback on their ticket (a new one for a phone caller who
+// has none); ok is false when they cannot be called back, and they hold
+// on.
+func (s *Service) bookCallback(ctx context.Context, p Poll) (Plan, bool) {
+	e, err := s.Queue.Get(ctx, p.SID)
+	if err != nil || !e.State.InLine() {
+		return Plan{}, false
+	}
+	number, t, err := s.callbackNumber(ctx, *e)
+	if err != nil || number == "" {
+		return Plan{}, false
+	}
+	now := s.Now()
+	if t == nil {
+		t = &models.Ticket{
+			Name: "Phone caller", PhoneNumber: number, Source: "callback",
+			Description:    "Asked to be called back from the line, at " + now.UTC().Format("15:04 UTC") + ".",
+			IdempotencyKey: "callback:" + p.SID, // a retried webhook finds this ticket again
+		}
+		created, err := s.Tickets.Create(ctx, t)
+		if err != nil {
+			s.Log.Warn("open a ticket for a callback; the caller holds on", "call", p.SID, "err", err)
+			return Plan{}, false
+		}
+		if created && s.Created != nil {
+			s.Created(t)
+		}
+	}
+	_, err = s.Callbacks.Request(ctx, models.Callback{SID: p.SID, TicketID: t.ID, TicketNumber: t.Number, Name: t.Name, Number: number, RequestedAt: now})
+	if err != nil {
+		s.Log.Warn("record a callback; the caller holds on", "call", p.SID, "err", err)
+		return Plan{}, false
+	}
+	s.setState(ctx, p.SID, models.QueueCallback, now)
+	s.lineChanged()
+	return Plan{Action: Say, Say: SayCallbackBooked(number)}, true
 }
 
 func (s *Service) setState(ctx context.Context, sid string, state models.QueueState, at time.Time) {

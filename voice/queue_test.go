@@ -91,3 +91,40 @@ func TestLineAnsweredMovesTheNextUp(t *testing.T) {
 		t.Errorf("second caller after the first was answered: %+v, want rung", got)
 	}
 }
+
+// TestCallbackFromTheLine: pressing 1 books a callback on the caller's
+// ticket and ends the call; the key does nothing for a caller with no
+// number; calling the ticket makes the callback.
+func TestCallbackFromTheLine(t *testing.T) {
+	s, store, _ := lineService(t)
+	s.Callbacks = store.Callbacks
+	tk := &models.Ticket{Name: "Ada", PhoneNumber: "+14155552671", Description: "Headset"}
+	if _, err := store.Tickets.Create(t.Context(), tk); err != nil {
+		t.Fatal(err)
+	}
+	s.TicketFromRef = func(string) *models.ID { return &tk.ID }
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA1"}); got.Key != voice.CallbackKey {
+		t.Fatalf("hold %+v, want the callback key offered", got)
+	}
+	got := s.Poll(t.Context(), voice.Poll{SID: "CA1", Digits: voice.CallbackKey})
+	if got.Action != voice.Say || got.Say != voice.SayCallbackBooked(tk.PhoneNumber) {
+		t.Fatalf("pressed 1: %+v", got)
+	}
+	if list, n, err := store.Callbacks.Pending(t.Context(), 5); err != nil || n != 1 || list[0].TicketID != tk.ID {
+		t.Fatalf("pending %+v (%d), %v", list, n, err)
+	}
+	// Another key, or none, holds on; so does a caller with no number.
+	s.TicketFromRef = func(string) *models.ID { return nil }
+	s.Answer(t.Context(), voice.Request{Caller: voice.Customer, SID: "CA2"})
+	if got := s.Poll(t.Context(), voice.Poll{SID: "CA2", Digits: voice.CallbackKey}); got.Action != voice.Hold || got.Key != "" {
+		t.Errorf("a caller with no number pressed 1: %+v, want hold without an offer", got)
+	}
+	// The agent calls the ticket: the callback is made.
+	s.Line.CallerNumber = "+15550100"
+	if got := s.Answer(t.Context(), voice.Request{Caller: voice.Agent, TicketID: tk.ID.Hex()}); got.Action != voice.DialPhone {
+		t.Fatalf("agent's call: %+v", got)
+	}
+	if _, n, _ := store.Callbacks.Pending(t.Context(), 5); n != 0 {
+		t.Errorf("%d callbacks pending after the agent called the ticket", n)
+	}
+}

@@ -40,6 +40,9 @@ type Service struct {
 	Team  Team
 	// LineChanged tells the dashboards that the line may have changed.
 	LineChanged func()
+	// Callbacks, when set, lets a caller in line press 1 to be called
+	// back instead of waiting.
+	Callbacks Callbacks
 	// MaxWait is how long a call may wait in line before it is offered
 	// voicemail (QUEUE_MAX_WAIT; MaxWaitDefault when zero).
 	MaxWait time.Duration
@@ -86,6 +89,13 @@ func (s *Service) Answer(ctx context.Context, r Request) Plan {
 		return Plan{Action: Say, Say: say}
 	case s.Line.CallerNumber == "":
 		return Plan{Action: Say, Say: SayNoCallerNumber(s.Line)}
+	}
+	if ticketID != nil && s.Callbacks != nil {
+		// Calling the ticket is the callback its customer asked for.
+		if err := s.Callbacks.Done(ctx, *ticketID, s.Now()); err != nil {
+			s.Log.Warn("mark a ticket's callbacks made", "ticket", ticketID.Hex(), "err", err)
+		}
+		s.lineChanged()
 	}
 	return Plan{Action: DialPhone, Number: number, Leg: Leg{Direction: models.CallOutbound, TicketID: ticketID}}
 }

@@ -195,6 +195,7 @@ type Plan struct {
 	MaxSeconds int    // Voicemail
 	Token      string // SoundCheck: the socket's one-time token
 	Music      string // Hold: the hold music's path on this server
+	Key        string // Hold: the key the caller may press ("" for none)
 	// Leg goes into the plan's callback addresses.
 	Leg Leg
 }

@@ -90,7 +90,7 @@ func (p *Provider) ParseQueue(r *http.Request, _ []byte) (voice.Poll, error) {
 	if sid == "" {
 		return voice.Poll{}, voice.Malformed("Missing CallSid.")
 	}
-	return voice.Poll{SID: sid, Leg: voice.ParseLeg(r.URL.Query())}, nil
+	return voice.Poll{SID: sid, Leg: voice.ParseLeg(r.URL.Query()), Digits: r.PostForm.Get("Digits")}, nil
 }
 
 // ParseEvent reads a status callback, or the <Dial> action's question
@@ -141,7 +141,7 @@ func (p *Provider) Render(plan voice.Plan) (contentType string, body []byte) {
 	case voice.SoundCheck:
 		body = p.ConnectStream(plan.Say, p.StreamURL(pathMedia), plan.Token)
 	case voice.Hold:
-		body = p.Hold(plan.Say, p.URL(plan.Music, nil), p.URL(pathQueue, q))
+		body = p.Hold(plan.Say, p.URL(plan.Music, nil), p.URL(pathQueue, q), plan.Key != "")
 	default:
 		body = p.HangUp()
 	}

@@ -80,12 +80,21 @@ func (p *Provider) Voicemail(prompt, action string, maxSeconds int) []byte {
 }
 
 // Hold tells a caller in line their place, plays the hold music once,
-// and then has Twilio ask next what to do.
-func (p *Provider) Hold(msg, music, next string) []byte {
+// and then has Twilio ask next what to do. With a key to offer, the words
+// and the music play inside a <Gather> for one key press, which goes to
+// the same address; without one, or no key pressed, the <Redirect> does.
+func (p *Provider) Hold(msg, music, next string, key bool) []byte {
+	say, play := twiml.VoiceSay{Message: msg}, twiml.VoicePlay{Url: music}
+	redirect := twiml.VoiceRedirect{Url: next, Method: "POST"}
+	if !key {
+		return render(say, play, redirect)
+	}
 	return render(
-		twiml.VoiceSay{Message: msg},
-		twiml.VoicePlay{Url: music},
-		twiml.VoiceRedirect{Url: next, Method: "POST"},
+		twiml.VoiceGather{
+			Input: "dtmf", NumDigits: "1", Timeout: "1", Action: next, Method: "POST",
+			InnerElements: []twiml.Element{say, play},
+		},
+		redirect,
 	)
 }
 

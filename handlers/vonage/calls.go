@@ -1,6 +1,8 @@
 package vonage
 
 import (
+	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,18 +96,23 @@ func (p *Provider) ParseCall(r *http.Request, body []byte) (voice.Request, error
 	a, err := ParseAnswer(r, body)
 	return voice.Request{
 		Caller: a.Caller, TicketID: a.TicketID, PhoneNumber: a.To, TicketRef: a.TicketRef, SoundCheck: a.SoundCheck,
-		SID: a.ConversationUUID, From: a.Caller,
+		SID: a.ConversationUUID, From: cmp.Or(a.Phone, a.Caller),
 	}, err
 }
 
 // ParseQueue reads the input event of a call on hold asking again; the
 // conversation is the call, as in the call log.
 func (p *Provider) ParseQueue(r *http.Request, body []byte) (voice.Poll, error) {
-	a, err := ParseAnswer(r, body)
-	if err != nil || a.ConversationUUID == "" {
+	var in struct {
+		ConversationUUID string `json:"conversation_uuid"`
+		DTMF             struct {
+			Digits string `json:"digits"`
+		} `json:"dtmf"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil || in.ConversationUUID == "" {
 		return voice.Poll{}, voice.Malformed("Unreadable input event: missing conversation_uuid.")
 	}
-	return voice.Poll{SID: a.ConversationUUID, Leg: voice.ParseLeg(r.URL.Query())}, nil
+	return voice.Poll{SID: in.ConversationUUID, Leg: voice.ParseLeg(r.URL.Query()), Digits: in.DTMF.Digits}, nil
 }
 
 // ParseEvent reads an event webhook. Only events from the event URLs

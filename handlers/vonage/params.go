@@ -24,6 +24,9 @@ type Answer struct {
 	To, TicketID, TicketRef string
 	SoundCheck              bool
 	ConversationUUID        string
+	// Phone is the caller's number for a call from a phone (Vonage's
+	// from, in E.164 with its +), "" for the Client SDK's calls.
+	Phone string
 }
 
 // ParseAnswer reads the answer webhook: a JSON body for POST, the query
@@ -55,6 +58,7 @@ func ParseAnswer(r *http.Request, body []byte) (Answer, error) {
 		TicketRef:        get("ticketRef"),
 		SoundCheck:       sc == "1" || sc == "true",
 		ConversationUUID: top["conversation_uuid"],
+		Phone:            phoneFrom(top["from_user"], top["from"]),
 	}, err
 }
 
@@ -236,3 +240,17 @@ func scalar(v json.RawMessage) string {
 // isUUID accepts the 8-4-4-4-12 hexadecimal form only (uuid.Validate
 // alone also takes the braced and urn: forms).
 func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
+
+// phoneFrom is a phone caller's number: Vonage writes it as digits
+// without the +; a Client SDK call (fromUser set) has none.
+func phoneFrom(fromUser, from string) string {
+	if fromUser != "" || from == "" || len(from) > 15 {
+		return ""
+	}
+	for _, r := range from {
+		if r < '0' || r > '9' {
+			return ""
+		}
+	}
+	return "+" + from
+}

@@ -71,7 +71,7 @@ func TestParseAnswer(t *testing.T) {
 			want{Caller: "customer", ConversationUUID: conv}},
 		{"a phone calling the number", postRequest(t),
 			vonagetest.Answer{From: "14155550111", To: vonagetest.Number, ConversationUUID: conv}.Body(),
-			want{To: vonagetest.Number, ConversationUUID: conv}},
+			want{To: vonagetest.Number, ConversationUUID: conv, Phone: "+14155550111"}},
 		{"from_user not a string", postRequest(t), []byte(`{"from_user":{"name":"support_agent"}}`), want{Caller: `{"name":"support_agent"}`}},
 		{"custom_data not JSON", postRequest(t), []byte(`{"from_user":"customer","custom_data":"ticketId=1"}`), want{Caller: "customer"}},
 	}

@@ -237,6 +237,12 @@ export function startLive(doc) {
   function showCounters(data) {
     if (!data) return;
     showWallboard(data);
+    // A callback asked for or made: the dashboard's Call back list is the
+    // server's to render, so the page reloads once no call is up.
+    if (list && Number.isFinite(Number(data.callbacks))) {
+      const shown = Number(doc.getElementById("callbacks")?.dataset.count ?? 0);
+      if (Number(data.callbacks) !== shown) reloadSoon();
+    }
     for (const [key, el] of Object.entries(ui.counts)) {
       const n = Number(data[key]);
       if (Number.isFinite(n) && el.textContent !== String(n)) el.textContent = String(n);
