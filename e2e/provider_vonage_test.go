@@ -80,8 +80,11 @@ var vonage = provider{
 	afterRenew:       vonageSessionExpires,
 	dropRegistration: vonageEmit("sessionError", `"TRANSPORT_CLOSED"`),
 	offlineText:      "Offline — can't reach the calling service, retrying…",
-	backWithin:       10 * time.Second,
-	afterDrop:        vonageRefreshFindsSessionGone,
+	// The page retries after 2, 5 and 10 s (voice.js); earlier steps of
+	// the journey may have used up the first waits, and a busy machine
+	// is slower: the point is that it comes back by itself.
+	backWithin: 25 * time.Second,
+	afterDrop:  vonageRefreshFindsSessionGone,
 
 	placed:     `window.__fake.callIds.length`,
 	params:     `window.__fake.serverCalls`,

@@ -363,7 +363,8 @@ func (h *Handler) reportZone(c context.Context, tz string) string {
 }
 
 // dailyReport counts the span's calls from the call log, and the callers
-// who gave up in line from the line, day by day: one indexed count a day.
+// who left the line (gave up, or asked to be called back) from the line,
+// day by day: two indexed counts a day.
 func (h *Handler) dailyReport(ctx context.Context, span models.ReportSpan) (*models.DailyReport, error) {
 	report := models.NewDailyReport(span, models.ReportTarget)
 	err := h.calls.Each(ctx, span.Start(), span.End(), func(call *models.Call) error {
@@ -375,11 +376,15 @@ func (h *Handler) dailyReport(ctx context.Context, span models.ReportSpan) (*mod
 	}
 	for i := range report.Days {
 		from, to := span.Day(i)
-		n, err := h.queue.Left(ctx, models.QueueAbandoned, from, to)
+		abandoned, err := h.queue.Left(ctx, models.QueueAbandoned, from, to)
 		if err != nil {
 			return nil, err
 		}
-		report.AddAbandoned(i, n)
+		callbacks, err := h.queue.Left(ctx, models.QueueCallback, from, to)
+		if err != nil {
+			return nil, err
+		}
+		report.AddLeft(i, abandoned, callbacks)
 	}
 	return report, nil
 }

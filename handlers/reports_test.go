@@ -186,6 +186,13 @@ func TestReportPage(t *testing.T) {
 	if err := app.store.Queue.SetState(t.Context(), "CAQ1", models.QueueAbandoned, utc(t, "2026-02-11T15:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
+	// And another asked to be called back.
+	if _, err := app.store.Queue.Join(t.Context(), models.QueueEntry{SID: "CAQ2", JoinedAt: utc(t, "2026-02-11T15:58:00Z")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.Queue.SetState(t.Context(), "CAQ2", models.QueueCallback, utc(t, "2026-02-11T16:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
 
 	resp := app.get(t, c, "/reports?"+reportQuery)
 	resp.wantStatus(t, http.StatusOK)
@@ -198,9 +205,9 @@ func TestReportPage(t *testing.T) {
 		return out
 	}
 	want := map[string]map[string]string{
-		"2026-02-10": {"inbound": "3", "answered": "2", "answeredWithin": "1", "missed": "0", "voicemail": "1", "abandoned": "0", "outbound": "0", "avgWait": "27.5 s", "talk": "0:03:00", "serviceLevel": "33.3%"},
-		"2026-02-11": {"inbound": "2", "answered": "0", "answeredWithin": "0", "missed": "1", "voicemail": "0", "abandoned": "1", "outbound": "2", "avgWait": "—", "talk": "0:01:00", "serviceLevel": "0.0%"},
-		"total":      {"inbound": "5", "answered": "2", "answeredWithin": "1", "missed": "1", "voicemail": "1", "abandoned": "1", "outbound": "2", "avgWait": "27.5 s", "talk": "0:04:00", "serviceLevel": "25.0%"},
+		"2026-02-10": {"inbound": "3", "answered": "2", "answeredWithin": "1", "missed": "0", "voicemail": "1", "abandoned": "0", "callbacksAsked": "0", "outbound": "0", "avgWait": "27.5 s", "talk": "0:03:00", "serviceLevel": "33.3%"},
+		"2026-02-11": {"inbound": "2", "answered": "0", "answeredWithin": "0", "missed": "1", "voicemail": "0", "abandoned": "1", "callbacksAsked": "1", "outbound": "2", "avgWait": "—", "talk": "0:01:00", "serviceLevel": "0.0%"},
+		"total":      {"inbound": "5", "answered": "2", "answeredWithin": "1", "missed": "1", "voicemail": "1", "abandoned": "1", "callbacksAsked": "1", "outbound": "2", "avgWait": "27.5 s", "talk": "0:04:00", "serviceLevel": "25.0%"},
 	}
 	got := map[string]map[string]string{}
 	for _, row := range findAll(find(doc, byClass("report-table")), byTag("tr")) {

@@ -114,7 +114,10 @@ type DayFigures struct {
 	// Abandoned counts the callers who gave up in line (the line's own
 	// count: their calls never reached the call log as inbound calls).
 	Abandoned int `json:"abandoned"`
-	Outbound  int `json:"outbound"`
+	// CallbacksAsked counts the callers who left the line to be called
+	// back.
+	CallbacksAsked int `json:"callbacksAsked"`
+	Outbound       int `json:"outbound"`
 	// AnsweredWithin counts inbound calls answered within the target.
 	AnsweredWithin int `json:"answeredWithin"`
 	// AvgWaitSeconds is the mean wait of the answered inbound calls (the
@@ -284,10 +287,13 @@ type DailyReport struct {
 	Total  DayFigures
 }
 
-// AddAbandoned counts n callers who gave up in line on day i.
-func (r *DailyReport) AddAbandoned(i, n int) {
-	r.Days[i].Abandoned += n
-	r.Total.Abandoned += n
+// AddLeft counts the callers who left the line on day i: abandoned gave
+// up, callbacks asked to be called back.
+func (r *DailyReport) AddLeft(i, abandoned, callbacks int) {
+	r.Days[i].Abandoned += abandoned
+	r.Total.Abandoned += abandoned
+	r.Days[i].CallbacksAsked += callbacks
+	r.Total.CallbacksAsked += callbacks
 }
 
 // NewDailyReport starts an empty report over span.
