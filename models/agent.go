@@ -207,3 +207,14 @@ func CheckPassword(a *Agent, password string) (*Agent, error) {
 	}
 	return a, nil
 }
+
+// ReplacePassword checks current against a's password and returns the
+// hash of next, which is the new password once the store has checked the
+// old hash is still a's (a change made in between wins). next must have
+// passed ValidatePassword.
+func ReplacePassword(a *Agent, current, next string) ([]byte, error) {
+	if _, err := CheckPassword(a, current); err != nil {
+		return nil, err
+	}
+	return HashPassword(next)
+}

@@ -103,3 +103,19 @@ func NewInviteToken() string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Apply prepares what using the link writes: for an invitation the new
+// agent, for a reset the new password's hash. It validates and hashes,
+// which is slow and needs no database, so the stores do it before they
+// consume the link.
+func (inv *Invite) Apply(name, password string) (agent *Agent, hash []byte, err error) {
+	switch inv.Kind {
+	case KindInvite:
+		agent, err = NewAgent(inv.AgentInput(name, password))
+	case KindReset:
+		if err = ValidatePassword(password); err == nil {
+			hash, err = HashPassword(password)
+		}
+	}
+	return agent, hash, err
+}

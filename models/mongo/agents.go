@@ -244,10 +244,7 @@ func (r *agentRepo) ChangePassword(ctx context.Context, id models.ID, current, n
 	if err != nil {
 		return err
 	}
-	if _, err := models.CheckPassword(a, current); err != nil {
-		return err
-	}
-	hash, err := models.HashPassword(next)
+	hash, err := models.ReplacePassword(a, current, next)
 	if err != nil {
 		return err
 	}

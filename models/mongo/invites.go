@@ -105,22 +105,9 @@ func (r *agentRepo) UseInvite(ctx context.Context, token, name, password string,
 	if err != nil {
 		return nil, err
 	}
-	var (
-		a    *models.Agent
-		hash []byte
-	)
-	switch inv.Kind {
-	case models.KindInvite:
-		if a, err = models.NewAgent(inv.AgentInput(name, password)); err != nil {
-			return nil, err
-		}
-	case models.KindReset:
-		if err := models.ValidatePassword(password); err != nil {
-			return nil, err
-		}
-		if hash, err = models.HashPassword(password); err != nil {
-			return nil, err
-		}
+	a, hash, err := inv.Apply(name, password)
+	if err != nil {
+		return nil, err
 	}
 	wctx, cancel := withTimeout(ctx)
 	defer cancel()

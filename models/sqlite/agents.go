@@ -265,10 +265,7 @@ func (r *agents) ChangePassword(ctx context.Context, id models.ID, current, next
 	if err != nil {
 		return err
 	}
-	if _, err := models.CheckPassword(a, current); err != nil {
-		return err
-	}
-	hash, err := models.HashPassword(next)
+	hash, err := models.ReplacePassword(a, current, next)
 	if err != nil {
 		return err
 	}

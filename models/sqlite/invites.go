@@ -112,22 +112,9 @@ func (r *agents) UseInvite(ctx context.Context, token, name, password string, no
 	if err != nil {
 		return nil, err
 	}
-	var (
-		a    *models.Agent
-		hash []byte
-	)
-	switch inv.Kind {
-	case models.KindInvite:
-		if a, err = models.NewAgent(inv.AgentInput(name, password)); err != nil {
-			return nil, err
-		}
-	case models.KindReset:
-		if err := models.ValidatePassword(password); err != nil {
-			return nil, err
-		}
-		if hash, err = models.HashPassword(password); err != nil {
-			return nil, err
-		}
+	a, hash, err := inv.Apply(name, password)
+	if err != nil {
+		return nil, err
 	}
 	wctx, cancel := opCtx(ctx)
 	defer cancel()
