@@ -22,6 +22,15 @@ func (h *Handler) Background(ctx context.Context) {
 	wg.Wait()
 }
 
+// deleteExpiredPages deletes the pages of instances that stopped
+// renewing them (they had stopped counting already).
+func (h *Handler) deleteExpiredPages(ctx context.Context, now time.Time) (int64, error) {
+	if h.presence == nil {
+		return 0, nil
+	}
+	return h.presence.DeleteExpired(ctx, now)
+}
+
 func (h *Handler) sweepExpired(ctx context.Context) {
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
@@ -29,6 +38,7 @@ func (h *Handler) sweepExpired(ctx context.Context) {
 		for what, sweep := range map[string]func(context.Context, time.Time) (int64, error){
 			"media tokens":        h.media.DeleteExpired,
 			"session revocations": h.agents.DeleteExpiredRevocations,
+			"agents' pages":       h.deleteExpiredPages,
 		} {
 			n, err := sweep(ctx, h.now())
 			switch {

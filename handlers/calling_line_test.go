@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringdesk/ringdesk/models"
+	"github.com/ringdesk/ringdesk/models/storetest"
 	"github.com/ringdesk/ringdesk/voice"
 )
 
@@ -19,6 +20,7 @@ type teamMember struct {
 	app    *testApp
 	client *http.Client
 	stream string
+	events *eventStream
 }
 
 func joinTeam(t *testing.T, app *testApp) *teamMember {
@@ -27,8 +29,11 @@ func joinTeam(t *testing.T, app *testApp) *teamMember {
 	app.signIn(t, c)
 	s := app.openEvents(t, c, "")
 	stream := decodeEvent[map[string]string](t, s.next(t, "hello", 2*time.Second))["stream"]
-	return &teamMember{app: app, client: c, stream: stream}
+	return &teamMember{app: app, client: c, stream: stream, events: s}
 }
+
+// leave closes the member's dashboard.
+func (m *teamMember) leave() { m.events.resp.Body.Close() }
 
 func (m *teamMember) set(t *testing.T, ready, away bool) {
 	t.Helper()
@@ -95,6 +100,57 @@ func TestCallingLine(t *testing.T) {
 		entry, err := app.store.Queue.Get(t.Context(), first)
 		if err != nil || entry.State != models.QueueVoicemail {
 			t.Errorf("first caller's entry %+v, %v; want gone to voicemail", entry, err)
+		}
+	})
+}
+
+// TestCallingLineAcrossInstances: two Ringdesk instances on one MongoDB
+// (the stand-in, or MONGODB_TEST_URI). The agent's dashboard is served
+// by one; the customers' webhooks reach the other, which holds them
+// while the agent is away and rings once the agent is available. When
+// the dashboard closes, or its instance dies and stops renewing it, the
+// agent stops counting there too.
+func TestCallingLineAcrossInstances(t *testing.T) {
+	eachKit(t, func(t *testing.T, kit callingKit) {
+		store := storetest.NewMongo(t)
+		desk, hooks := newKitApp(t, kit, withStore(store)), newKitApp(t, kit, withStore(store))
+		agent := joinTeam(t, desk)
+		agent.set(t, true, true) // away
+
+		first := kit.newSID()
+		a := kit.answer(t, hooks, fromCustomer, callRequest{SID: first})[0]
+		if got := kit.read(t, hooks, a); len(got.Rings) != 0 || !slices.Equal(got.Plays, []string{voice.HoldMusicPath}) {
+			t.Fatalf("agent away on the other instance: heard %+v, want hold music:\n%s", got, a.body)
+		}
+		agent.set(t, true, false)
+		if got := kit.read(t, hooks, kit.polled(t, hooks, a, first, "")); !slices.Equal(got.Rings, []string{voice.Agent}) {
+			t.Fatalf("agent available on the other instance: heard %+v, want the agents rung", got)
+		}
+
+		// The instance stops renewing (it died): after models.PresenceTTL
+		// nobody counts, and a call rings at once as with nobody in.
+		hooks.h.SetClock(func() time.Time { return time.Now().Add(models.PresenceTTL + time.Second) })
+		if got := kit.read(t, hooks, kit.answer(t, hooks, fromCustomer, callRequest{})[0]); !slices.Equal(got.Rings, []string{voice.Agent}) {
+			t.Fatalf("the agent's instance silent for a TTL: heard %+v, want the agents rung at once", got)
+		}
+		hooks.h.SetClock(time.Now)
+
+		// Closing the dashboard drops its page at once.
+		agent.set(t, true, true)
+		if got := kit.read(t, hooks, kit.answer(t, hooks, fromCustomer, callRequest{})[0]); len(got.Rings) != 0 {
+			t.Fatalf("agent away again: heard %+v, want hold", got)
+		}
+		agent.leave()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got := kit.read(t, hooks, kit.answer(t, hooks, fromCustomer, callRequest{})[0])
+			if slices.Equal(got.Rings, []string{voice.Agent}) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("5 s after the dashboard closed, a call still heard %+v; want the agents rung at once", got)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 }

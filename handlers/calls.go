@@ -37,9 +37,9 @@ func (h *Handler) newCalling(p Provider) *voice.Service {
 		// The header and the wallboard count the line.
 		LineChanged: h.refreshCounters,
 		MaxWait:     h.cfg.QueueMaxWait,
-		Team: func() (available, present int) {
-			t := h.live.broker.presence()
-			return t.Available, t.Available + t.OnCall + t.Away
+		Team: func(ctx context.Context) (available, present int) {
+			t := h.team(ctx)
+			return t.Available, t.Present()
 		},
 		Log:             h.log,
 		TicketFromRef:   h.ticketFromRef,

@@ -140,7 +140,7 @@ func (h *Handler) recount(ctx context.Context) {
 	if !lineOldest.IsZero() && (h.live.counters.WaitingSince == 0 || lineOldest.UnixMilli() < h.live.counters.WaitingSince) {
 		h.live.counters.WaitingSince = lineOldest.UnixMilli()
 	}
-	team := h.live.broker.presence()
+	team := h.team(ctx)
 	h.live.counters.AgentsOnline, h.live.counters.AgentsOnCall, h.live.counters.AgentsAway = team.Available, team.OnCall, team.Away
 }
 

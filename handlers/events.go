@@ -42,8 +42,13 @@ func (h *Handler) streamEvents(c *gin.Context) {
 		h.fail(c, refuse(http.StatusServiceUnavailable, "Ringdesk is restarting; the dashboard reconnects by itself."))
 		return
 	}
+	// The page counts (as Away until its phone registers) on every
+	// instance while its stream lasts: written now, renewed on each
+	// heartbeat, dropped when the stream ends.
+	h.storePage(c, h.live.broker.page(sub))
 	defer func() {
 		h.live.broker.unsubscribe(sub)
+		h.dropPage(streamID)
 		h.refreshCounters() // its agent may have gone offline
 	}()
 
@@ -94,6 +99,7 @@ func (h *Handler) streamEvents(c *gin.Context) {
 			writeEvent(&buf, h.live.broker.eventID(ev.seq), ev.name, ev.data)
 		case <-heartbeat.C:
 			buf.WriteString(": ping\n\n")
+			h.storePage(c, h.live.broker.page(sub))
 		}
 		if !w.write(c, &buf) {
 			return

@@ -81,6 +81,15 @@ type CallbackStore interface {
 	Pending(ctx context.Context, limit int) ([]models.Callback, int, error)
 }
 
+// PresenceStore keeps what the agents' open pages say of their phones,
+// so that every instance counts the whole team.
+type PresenceStore interface {
+	Set(ctx context.Context, p models.Presence) error
+	Drop(ctx context.Context, stream string) error
+	Team(ctx context.Context, now time.Time) (models.TeamPresence, error)
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
 // Pinger reports whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -100,7 +109,10 @@ type Deps struct {
 	Queue QueueStore
 	// Callbacks are the customers in line who asked to be called back.
 	Callbacks CallbackStore
-	DB        Pinger
+	// Presence is the agents' open pages; nil: each instance counts its
+	// own.
+	Presence PresenceStore
+	DB       Pinger
 	// Changes reports other instances' writes; nil when not watched.
 	Changes ChangeWatcher
 	// Provider is the calling provider's adapter; nil when calling is off.
@@ -121,6 +133,7 @@ type Handler struct {
 	settings  SettingsStore
 	queue     QueueStore
 	callbacks CallbackStore
+	presence  PresenceStore
 	changes   ChangeWatcher
 	db        Pinger
 	log       *slog.Logger
@@ -170,6 +183,7 @@ func New(d Deps) (*Handler, error) {
 		settings:  d.Settings,
 		queue:     d.Queue,
 		callbacks: d.Callbacks,
+		presence:  d.Presence,
 		changes:   d.Changes,
 		db:        d.DB,
 		log:       d.Logger,
@@ -205,6 +219,7 @@ func StoreDeps(cfg *config.Config, store *models.Store, log *slog.Logger) Deps {
 		Settings:  store.Settings,
 		Queue:     store.Queue,
 		Callbacks: store.Callbacks,
+		Presence:  store.Presence,
 		DB:        store,
 		Changes:   store,
 		Logger:    log,

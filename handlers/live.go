@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ringdesk/ringdesk/models"
 )
 
 // live holds this instance's dashboard events: the broker, the counters
@@ -209,9 +211,10 @@ type presenceUpdate struct {
 	OnCall *bool // a call is ringing or up on it
 }
 
-// setPresence records what stream id says of its phone; it reports
-// whether the stream exists and belongs to agentID.
-func (b *broker) setPresence(id, agentID string, p presenceUpdate) bool {
+// setPresence records what stream id says of its phone and returns the
+// page's whole presence, to be stored; ok reports whether the stream
+// exists and belongs to agentID.
+func (b *broker) setPresence(id, agentID string, p presenceUpdate) (page models.Presence, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {
@@ -225,10 +228,23 @@ func (b *broker) setPresence(id, agentID string, p presenceUpdate) bool {
 			if p.OnCall != nil {
 				s.onCall = *p.OnCall
 			}
-			return true
+			return s.page(), true
 		}
 	}
-	return false
+	return models.Presence{}, false
+}
+
+// page is what s says of its phone, without an expiry; b.mu is held.
+func (s *subscriber) page() models.Presence {
+	agent, _ := models.ParseID(s.agentID) // ours: always an agent's hex id
+	return models.Presence{Stream: s.id, AgentID: agent, Ready: s.ready, Away: s.away, OnCall: s.onCall}
+}
+
+// page returns what stream s says of its phone now.
+func (b *broker) page(s *subscriber) models.Presence {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return s.page()
 }
 
 // wallboards reports whether a wallboard is open, so that today's call
@@ -244,40 +260,17 @@ func (b *broker) wallboards() bool {
 	return false
 }
 
-// teamPresence counts the agents with a dashboard open: on a call (on
-// any of their pages), available (a registered phone on a page set to
-// Available), or away (the others). Closing every page of theirs makes an
-// agent none of these: they are not counted, and nothing rings for them.
-type teamPresence struct {
-	Available, OnCall, Away int
-}
-
-func (b *broker) presence() teamPresence {
+// presence counts the agents with a page open on this instance, as
+// models.TeamCount does: what the database counts for every instance,
+// and what this instance falls back on when it cannot read that.
+func (b *broker) presence() models.TeamPresence {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	type state struct{ available, onCall bool }
-	agents := map[string]*state{}
+	pages := make([]models.Presence, 0, len(b.subs))
 	for s := range b.subs {
-		a := agents[s.agentID]
-		if a == nil {
-			a = &state{}
-			agents[s.agentID] = a
-		}
-		a.onCall = a.onCall || s.onCall
-		a.available = a.available || (s.ready && !s.away)
+		pages = append(pages, s.page())
 	}
-	var p teamPresence
-	for _, a := range agents {
-		switch {
-		case a.onCall:
-			p.OnCall++
-		case a.available:
-			p.Available++
-		default:
-			p.Away++
-		}
-	}
-	return p
+	return models.TeamCount(pages)
 }
 
 // lastID is the id of the latest event, or "" before the first.

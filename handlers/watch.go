@@ -68,5 +68,7 @@ func (h *Handler) relayChange(ctx context.Context, ch models.Change) {
 			return
 		}
 		h.callRecorded(ctx, call)
+	case "presence":
+		h.refreshCounters() // the header's available / on a call / away
 	}
 }

@@ -209,9 +209,10 @@ type Engine interface {
 	Where() string
 	// Close waits for in-flight work and closes the database.
 	Close(ctx context.Context) error
-	// WatchChanges reports every write of tickets and calls, by any
-	// instance, until ctx ends; ErrNoChangeStreams when the database
-	// cannot (the embedded store, which one process owns anyway).
+	// WatchChanges reports every write of tickets and calls, and every
+	// change of presence, by any instance, until ctx ends;
+	// ErrNoChangeStreams when the database cannot (the embedded store,
+	// which one process owns anyway).
 	WatchChanges(ctx context.Context, fn func(Change)) error
 	// Dump calls fn with every stored item: agents, tickets, timeline
 	// entries, calls, deletion records and counters, in that order.
@@ -236,6 +237,8 @@ type Store struct {
 	Settings  SettingsRepository
 	// Queue is the line of customers' calls waiting for an agent.
 	Queue QueueRepository
+	// Presence is what the agents' open dashboards say of their phones.
+	Presence PresenceRepository
 	Engine
 }
 
@@ -249,10 +252,11 @@ type SettingsRepository interface {
 	SetHours(ctx context.Context, h Hours) error
 }
 
-// Change is a ticket or call written by any instance.
+// Change is a ticket or call written by any instance, or a change of
+// the agents' presence.
 type Change struct {
-	Collection string // "tickets" or "calls"
-	ID         ID
+	Collection string // "tickets", "calls" or "presence"
+	ID         ID     // the ticket's or call's; zero for presence
 }
 
 // Item is one record of an export: exactly one field is set.

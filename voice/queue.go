@@ -61,7 +61,7 @@ type Queue interface {
 
 // Team says how many agents can take a call now, and how many have
 // Ringdesk open at all (available, on a call or away).
-type Team func() (available, present int)
+type Team func(ctx context.Context) (available, present int)
 
 // Poll is a call in line asking what to do next, after a stretch of hold
 // music, with the key the caller pressed, if any.
@@ -109,7 +109,7 @@ func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan
 	if s.Queue == nil || s.Team == nil || r.SID == "" {
 		return s.ringAgents(ticketID)
 	}
-	if _, present := s.Team(); present == 0 {
+	if _, present := s.Team(ctx); present == 0 {
 		return s.ringAgents(ticketID)
 	}
 	e, err := s.Queue.Join(ctx, models.QueueEntry{SID: r.SID, TicketID: ticketID, Caller: r.From, JoinedAt: s.Now()})
@@ -186,7 +186,7 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 		s.Log.Warn("place in line; ringing the agents", "call", e.SID, "err", err)
 		return s.ringAgents(e.TicketID)
 	}
-	if available, _ := s.Team(); pos == 1 && available > 0 {
+	if available, _ := s.Team(ctx); pos == 1 && available > 0 {
 		s.setState(ctx, e.SID, models.QueueRinging, now)
 		return s.ringAgents(e.TicketID)
 	}

@@ -1,6 +1,7 @@
 package voice_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ func lineService(t *testing.T) (*voice.Service, *models.Store, *int) {
 	s, store, _ := newService(t, voice.Line{})
 	available := 0
 	s.Queue = store.Queue
-	s.Team = func() (int, int) { return available, 1 }
+	s.Team = func(context.Context) (int, int) { return available, 1 }
 	return s, store, &available
 }
 

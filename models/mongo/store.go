@@ -84,6 +84,7 @@ func (d *DB) store() *models.Store {
 		Callbacks: &callbackRepo{coll: d.db.Collection("callbacks")},
 		Settings:  &settingsRepo{coll: d.db.Collection("settings")},
 		Queue:     &queueRepo{coll: d.db.Collection("call_queue")},
+		Presence:  &presenceRepo{coll: d.db.Collection("presence")},
 		Engine:    d,
 	}
 }
@@ -152,6 +153,8 @@ func indexes() []struct {
 		{"callbacks", mongo.IndexModel{Keys: bson.D{{Key: "sid", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{"callbacks", mongo.IndexModel{Keys: bson.D{{Key: "doneAt", Value: 1}, {Key: "requestedAt", Value: 1}, {Key: "_id", Value: 1}}}},
 		{"callbacks", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "doneAt", Value: 1}}}},
+		// The team count and the sweep: the pages not yet expired.
+		{"presence", mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
 		// A ticket's timeline, newest first, and its deletion.
 		{"activities", mongo.IndexModel{Keys: bson.D{{Key: "ticketId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}}},
 	}

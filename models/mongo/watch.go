@@ -13,14 +13,21 @@ import (
 )
 
 // WatchChanges reports every insert, update and replacement of tickets
-// and calls, from whichever instance made it, until ctx ends. It returns
+// and calls, and every change of the agents' presence (a page closing
+// included), from whichever instance made it, until ctx ends. It returns
 // an error wrapping models.ErrNoChangeStreams at once when the server
 // cannot watch (a standalone MongoDB, FerretDB).
 func (d *DB) WatchChanges(ctx context.Context, fn func(models.Change)) error {
-	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.M{
-		"ns.coll":       bson.M{"$in": bson.A{"tickets", "calls"}},
-		"operationType": bson.M{"$in": bson.A{"insert", "update", "replace"}},
-	}}}}
+	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.M{"$or": bson.A{
+		bson.M{
+			"ns.coll":       bson.M{"$in": bson.A{"tickets", "calls"}},
+			"operationType": bson.M{"$in": bson.A{"insert", "update", "replace"}},
+		},
+		bson.M{
+			"ns.coll":       "presence",
+			"operationType": bson.M{"$in": bson.A{"insert", "update", "replace", "delete"}},
+		},
+	}}}}}
 	// No deadline of our own here: the stream lives as long as ctx, and
 	// the client's timeout bounds each round trip.
 	stream, err := d.db.Watch(ctx, pipeline, options.ChangeStream())
@@ -37,13 +44,19 @@ func (d *DB) WatchChanges(ctx context.Context, fn func(models.Change)) error {
 				Coll string `bson:"coll"`
 			} `bson:"ns"`
 			Key struct {
-				ID models.ID `bson:"_id"`
+				ID bson.RawValue `bson:"_id"`
 			} `bson:"documentKey"`
 		}
 		if err := stream.Decode(&ev); err != nil {
+			continue
+		}
+		ch := models.Change{Collection: ev.NS.Coll}
+		// A page of presence is keyed by its stream's id, and says only
+		// that the team changed; tickets and calls by an ObjectID.
+		if ch.Collection != "presence" && ev.Key.ID.Unmarshal(&ch.ID) != nil {
 			continue // a document not written by Ringdesk, without an ObjectID
 		}
-		fn(models.Change{Collection: ev.NS.Coll, ID: ev.Key.ID})
+		fn(ch)
 	}
 	if ctx.Err() != nil {
 		return nil

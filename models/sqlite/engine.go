@@ -49,6 +49,7 @@ func (e *engine) store() *models.Store {
 		Callbacks: &callbacks{e},
 		Settings:  &settings{e},
 		Queue:     &queue{e},
+		Presence:  &presence{e},
 		Engine:    e,
 	}
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, f Factory) {
 		{"Settings", settingsTests},
 		{"Callbacks", callbackTests},
 		{"Queue", queueTests},
+		{"Presence", presenceTests},
 		{"Engine", engineTests},
 		{"DumpRestore", dumpTests},
 	}
