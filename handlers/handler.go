@@ -72,7 +72,6 @@ type SettingsStore interface {
 type QueueStore interface {
 	voice.Queue
 	InLine(ctx context.Context) (n int, oldest time.Time, err error)
-	Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error)
 }
 
 // CallbackStore keeps the callbacks customers in line asked for.

@@ -371,20 +371,5 @@ func (h *Handler) dailyReport(ctx context.Context, span models.ReportSpan) (*mod
 		report.Add(models.NewCallRow(call))
 		return nil
 	})
-	if err != nil || h.queue == nil {
-		return report, err
-	}
-	for i := range report.Days {
-		from, to := span.Day(i)
-		abandoned, err := h.queue.Left(ctx, models.QueueAbandoned, from, to)
-		if err != nil {
-			return nil, err
-		}
-		callbacks, err := h.queue.Left(ctx, models.QueueCallback, from, to)
-		if err != nil {
-			return nil, err
-		}
-		report.AddLeft(i, abandoned, callbacks)
-	}
-	return report, nil
+	return report, err
 }

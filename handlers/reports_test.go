@@ -179,20 +179,13 @@ func TestReportPage(t *testing.T) {
 	c := app.client(t)
 	app.signIn(t, c)
 	scriptCalls(t, app)
-	// A caller gave up in line on the second day.
-	if _, err := app.store.Queue.Join(t.Context(), models.QueueEntry{SID: "CAQ1", JoinedAt: utc(t, "2026-02-11T14:58:00Z")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.store.Queue.SetState(t.Context(), "CAQ1", models.QueueAbandoned, utc(t, "2026-02-11T15:00:00Z")); err != nil {
-		t.Fatal(err)
-	}
-	// And another asked to be called back.
-	if _, err := app.store.Queue.Join(t.Context(), models.QueueEntry{SID: "CAQ2", JoinedAt: utc(t, "2026-02-11T15:58:00Z")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.store.Queue.SetState(t.Context(), "CAQ2", models.QueueCallback, utc(t, "2026-02-11T16:00:00Z")); err != nil {
-		t.Fatal(err)
-	}
+	// On the second day a caller gave up in line after 2 minutes, and
+	// another asked to be called back: both ended unanswered, so the
+	// day's service level stays 0 of 3 and the span's is 1 of 6.
+	recordCall(t, app.store, "CAQ1", models.CallInbound, "client:customer", "support_agent", nil, utc(t, "2026-02-11T14:58:00Z"),
+		reportEvent{models.CallQueued, 0, 0}, reportEvent{models.CallAbandoned, 120, 0})
+	recordCall(t, app.store, "CAQ2", models.CallInbound, "+14155550100", "support_agent", nil, utc(t, "2026-02-11T15:58:00Z"),
+		reportEvent{models.CallQueued, 0, 0}, reportEvent{models.CallCallback, 120, 0})
 
 	resp := app.get(t, c, "/reports?"+reportQuery)
 	resp.wantStatus(t, http.StatusOK)
@@ -206,8 +199,8 @@ func TestReportPage(t *testing.T) {
 	}
 	want := map[string]map[string]string{
 		"2026-02-10": {"inbound": "3", "answered": "2", "answeredWithin": "1", "missed": "0", "voicemail": "1", "abandoned": "0", "callbacksAsked": "0", "outbound": "0", "avgWait": "27.5 s", "talk": "0:03:00", "serviceLevel": "33.3%"},
-		"2026-02-11": {"inbound": "2", "answered": "0", "answeredWithin": "0", "missed": "1", "voicemail": "0", "abandoned": "1", "callbacksAsked": "1", "outbound": "2", "avgWait": "—", "talk": "0:01:00", "serviceLevel": "0.0%"},
-		"total":      {"inbound": "5", "answered": "2", "answeredWithin": "1", "missed": "1", "voicemail": "1", "abandoned": "1", "callbacksAsked": "1", "outbound": "2", "avgWait": "27.5 s", "talk": "0:04:00", "serviceLevel": "25.0%"},
+		"2026-02-11": {"inbound": "4", "answered": "0", "answeredWithin": "0", "missed": "1", "voicemail": "0", "abandoned": "1", "callbacksAsked": "1", "outbound": "2", "avgWait": "—", "talk": "0:01:00", "serviceLevel": "0.0%"},
+		"total":      {"inbound": "7", "answered": "2", "answeredWithin": "1", "missed": "1", "voicemail": "1", "abandoned": "1", "callbacksAsked": "1", "outbound": "2", "avgWait": "27.5 s", "talk": "0:04:00", "serviceLevel": "16.7%"},
 	}
 	got := map[string]map[string]string{}
 	for _, row := range findAll(find(doc, byClass("report-table")), byTag("tr")) {

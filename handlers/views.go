@@ -209,6 +209,7 @@ func newTimeView(t, now time.Time) timeView {
 const dashboardCalls = 3
 
 var outcomes = map[models.CallStatus]string{
+	models.CallQueued:    "Waiting in line…",
 	models.CallInitiated: "Calling…",
 	models.CallRinging:   "Ringing…",
 	models.CallAnswered:  "In call",
@@ -218,6 +219,8 @@ var outcomes = map[models.CallStatus]string{
 	models.CallFailed:    "Failed",
 	models.CallCanceled:  "Cancelled",
 	models.CallVoicemail: "Voicemail",
+	models.CallAbandoned: "Hung up in line",
+	models.CallCallback:  "Asked for a call back",
 }
 
 // newCallView describes a call as of now; c adds the ticket page's

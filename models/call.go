@@ -18,8 +18,11 @@ const (
 // CallStatus is one step of a call's progress, in provider-neutral terms.
 type CallStatus string
 
-// The statuses a call goes through. The last five end a call.
+// The statuses a call goes through; Terminal tells those that end it.
+// Queued, abandoned and callback are Ringdesk's own, for a customer's
+// call in its line: the providers report only the legs it rings.
 const (
+	CallQueued    CallStatus = "queued" // joined the line
 	CallInitiated CallStatus = "initiated"
 	CallRinging   CallStatus = "ringing"
 	CallAnswered  CallStatus = "answered"
@@ -29,13 +32,15 @@ const (
 	CallFailed    CallStatus = "failed"
 	CallCanceled  CallStatus = "canceled"
 	CallVoicemail CallStatus = "voicemail"
+	CallAbandoned CallStatus = "abandoned" // hung up in the line
+	CallCallback  CallStatus = "callback"  // left the line to be called back
 )
 
 // rank orders statuses so that events arriving out of order still give
 // the right final state: a late "ringing" never undoes "completed".
 func (s CallStatus) rank() int {
 	switch s {
-	case CallInitiated:
+	case CallQueued, CallInitiated:
 		return 1
 	case CallRinging:
 		return 2
@@ -43,7 +48,7 @@ func (s CallStatus) rank() int {
 		return 3
 	case CallVoicemail:
 		return 5
-	case CallCompleted, CallBusy, CallNoAnswer, CallFailed, CallCanceled:
+	case CallCompleted, CallBusy, CallNoAnswer, CallFailed, CallCanceled, CallAbandoned, CallCallback:
 		return 4
 	}
 	return 0

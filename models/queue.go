@@ -69,12 +69,11 @@ type QueueRepository interface {
 	// (zero time when none).
 	InLine(ctx context.Context) (n int, oldest time.Time, err error)
 	// Expire takes out of the line, as abandoned at `at`, every call in
-	// line not moved since before: callers who hung up on hold, which
-	// the providers do not always report, must not hold the line.
-	Expire(ctx context.Context, before, at time.Time) error
-	// Left counts the calls that left the line as state (answered,
-	// abandoned or voicemail) from `from` up to `to`.
-	Left(ctx context.Context, state QueueState, from, to time.Time) (int, error)
+	// line not moved since before, and returns their entries as they
+	// were: callers who hung up on hold, which the providers do not
+	// always report, must not hold the line. Of two instances expiring
+	// at once, each returns only the calls it took out.
+	Expire(ctx context.Context, before, at time.Time) ([]QueueEntry, error)
 }
 
 // PrepareQueueEntry readies e for Join: a fresh id unless it has one,

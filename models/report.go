@@ -23,12 +23,16 @@ type CallOutcome string
 
 // Outcomes. A call is missed when it ended unanswered (no answer, busy,
 // failed, cancelled, or completed without an answer) and did not end in
-// voicemail. An unfinished call is one whose log holds no end yet: still
-// ringing or talking, or its last event lost.
+// voicemail. Abandoned and callback are the customers who left the line:
+// they hung up on hold, or asked to be called back. An unfinished call
+// is one whose log holds no end yet: in line, ringing or talking, or its
+// last event lost.
 const (
 	OutcomeAnswered   CallOutcome = "answered"
 	OutcomeMissed     CallOutcome = "missed"
 	OutcomeVoicemail  CallOutcome = "voicemail"
+	OutcomeAbandoned  CallOutcome = "abandoned"
+	OutcomeCallback   CallOutcome = "callback"
 	OutcomeUnfinished CallOutcome = "unfinished"
 )
 
@@ -65,6 +69,10 @@ func NewCallRow(c *Call) CallRow {
 		row.Outcome = OutcomeVoicemail
 	case s.AnsweredAt != nil:
 		row.Outcome, row.TalkSeconds = OutcomeAnswered, s.Duration
+	case s.Status == CallAbandoned:
+		row.Outcome = OutcomeAbandoned
+	case s.Status == CallCallback:
+		row.Outcome = OutcomeCallback
 	case s.Status.Terminal():
 		row.Outcome = OutcomeMissed
 	default:
@@ -111,8 +119,7 @@ type DayFigures struct {
 	Answered  int    `json:"answered"`
 	Missed    int    `json:"missed"`
 	Voicemail int    `json:"voicemail"`
-	// Abandoned counts the callers who gave up in line (the line's own
-	// count: their calls never reached the call log as inbound calls).
+	// Abandoned counts the callers who hung up in line.
 	Abandoned int `json:"abandoned"`
 	// CallbacksAsked counts the callers who left the line to be called
 	// back.
@@ -125,8 +132,9 @@ type DayFigures struct {
 	AvgWaitSeconds float64 `json:"avgWaitSeconds"`
 	TalkSeconds    int     `json:"talkSeconds"`
 	// ServiceLevel is the percentage of the inbound calls that ended
-	// (answered, missed or voicemail) that were answered within the
-	// target, to a tenth; nil when none ended.
+	// (answered, missed, voicemail, or left the line) that were answered
+	// within the target, to a tenth; nil when none ended. A call's wait
+	// runs from its first event: joining the line, for one that waited.
 	ServiceLevel *float64 `json:"serviceLevel"`
 
 	waitSum time.Duration // over the answered inbound calls
@@ -151,6 +159,10 @@ func (d *DayFigures) add(row CallRow, target time.Duration) {
 			d.Missed++
 		case OutcomeVoicemail:
 			d.Voicemail++
+		case OutcomeAbandoned:
+			d.Abandoned++
+		case OutcomeCallback:
+			d.CallbacksAsked++
 		}
 	}
 	if row.Outcome == OutcomeAnswered {
@@ -159,7 +171,7 @@ func (d *DayFigures) add(row CallRow, target time.Duration) {
 	if d.Answered > 0 {
 		d.AvgWaitSeconds = tenths(d.waitSum.Seconds() / float64(d.Answered))
 	}
-	if ended := d.Answered + d.Missed + d.Voicemail; ended > 0 {
+	if ended := d.Answered + d.Missed + d.Voicemail + d.Abandoned + d.CallbacksAsked; ended > 0 {
 		sl := tenths(100 * float64(d.AnsweredWithin) / float64(ended))
 		d.ServiceLevel = &sl
 	}
@@ -265,9 +277,6 @@ func (s ReportSpan) midnight(n int) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, s.Zone)
 }
 
-// Day is when the span's day i starts and ends.
-func (s ReportSpan) Day(i int) (from, to time.Time) { return s.midnight(i), s.midnight(i + 1) }
-
 // dayOf is the index of the span's day that holds t, or -1.
 func (s ReportSpan) dayOf(t time.Time) int {
 	y, m, d := t.In(s.Zone).Date()
@@ -285,15 +294,6 @@ type DailyReport struct {
 	Target time.Duration
 	Days   []DayFigures
 	Total  DayFigures
-}
-
-// AddLeft counts the callers who left the line on day i: abandoned gave
-// up, callbacks asked to be called back.
-func (r *DailyReport) AddLeft(i, abandoned, callbacks int) {
-	r.Days[i].Abandoned += abandoned
-	r.Total.Abandoned += abandoned
-	r.Days[i].CallbacksAsked += callbacks
-	r.Total.CallbacksAsked += callbacks
 }
 
 // NewDailyReport starts an empty report over span.

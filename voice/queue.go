@@ -56,7 +56,7 @@ type Queue interface {
 	Get(ctx context.Context, sid string) (*models.QueueEntry, error)
 	Position(ctx context.Context, sid string) (int, error)
 	SetState(ctx context.Context, sid string, state models.QueueState, at time.Time) error
-	Expire(ctx context.Context, before, at time.Time) error
+	Expire(ctx context.Context, before, at time.Time) ([]models.QueueEntry, error)
 }
 
 // Team says how many agents can take a call now, and how many have
@@ -117,6 +117,10 @@ func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan
 		s.Log.Warn("join the line; ringing the agents at once", "call", r.SID, "err", err)
 		return s.ringAgents(ticketID)
 	}
+	// The call's log starts when it joins the line, so that its wait
+	// counts the time on hold; a retried webhook records the same step,
+	// which the log keeps once.
+	s.lineStep(ctx, e, models.CallQueued, e.JoinedAt)
 	s.expire(ctx)
 	defer s.lineChanged()
 	return s.inLine(ctx, e, SayJoined)
@@ -157,8 +161,24 @@ func (s *Service) lineChanged() {
 // line.
 func (s *Service) expire(ctx context.Context) {
 	now := s.Now()
-	if err := s.Queue.Expire(ctx, now.Add(-staleAfter), now); err != nil {
+	gone, err := s.Queue.Expire(ctx, now.Add(-staleAfter), now)
+	if err != nil {
 		s.Log.Warn("expire calls gone from the line", "err", err)
+	}
+	for _, e := range gone {
+		s.lineStep(ctx, e, models.CallAbandoned, now)
+	}
+}
+
+// lineStep logs a step of a customer's call that only the line knows of:
+// joining it, and leaving it other than by ringing through.
+func (s *Service) lineStep(ctx context.Context, e models.QueueEntry, status models.CallStatus, at time.Time) {
+	_, err := s.Record(ctx, models.CallEvent{
+		Provider: s.Provider, SID: e.SID, TicketID: e.TicketID, Direction: models.CallInbound,
+		From: e.Caller, To: Agent, Status: status, At: at,
+	})
+	if err != nil {
+		s.Log.Warn("log a call in line", "call", e.SID, "status", status, "err", err)
 	}
 }
 
@@ -256,6 +276,8 @@ func (s *Service) bookCallback(ctx context.Context, p Poll) (Plan, bool) {
 		return Plan{}, false
 	}
 	s.setState(ctx, p.SID, models.QueueCallback, now)
+	e.TicketID = &t.ID
+	s.lineStep(ctx, *e, models.CallCallback, now)
 	s.lineChanged()
 	return Plan{Action: Say, Say: SayCallbackBooked(number)}, true
 }

@@ -19,6 +19,21 @@ func lineService(t *testing.T) (*voice.Service, *models.Store, *int) {
 	return s, store, &available
 }
 
+// wantCallLog checks the call log of a customer's call that left the
+// line unanswered: one inbound row from started to ended, with outcome.
+func wantCallLog(t *testing.T, store *models.Store, sid string, started, ended time.Time, outcome models.CallOutcome) {
+	t.Helper()
+	c, err := store.Calls.Get(t.Context(), sid)
+	if err != nil {
+		t.Fatalf("call log of %s: %v", sid, err)
+	}
+	row := models.NewCallRow(c)
+	if row.Direction != models.CallInbound || !row.Started.Equal(started) || !row.Ended.Equal(ended) ||
+		row.Outcome != outcome || row.Wait != ended.Sub(started) {
+		t.Errorf("call log of %s reads %+v; want inbound from %v to %v (all of it waiting), %s", sid, row, started, ended, outcome)
+	}
+}
+
 // TestLineWaitsAtMostMaxWait: a caller still in line after MaxWait is
 // offered voicemail and leaves the line.
 func TestLineWaitsAtMostMaxWait(t *testing.T) {
@@ -64,9 +79,13 @@ func TestLineForgetsCallersWhoStopAsking(t *testing.T) {
 		now = now.Add(voice.HoldSeconds * time.Second)
 		got := s.Poll(t.Context(), voice.Poll{SID: "CA2"})
 		if got.Action == voice.RingAgents {
-			if e, _ := store.Queue.Get(t.Context(), "CA1"); e == nil || e.State != models.QueueAbandoned {
-				t.Errorf("the caller who stopped asking: %+v, want abandoned", e)
+			e, _ := store.Queue.Get(t.Context(), "CA1")
+			if e == nil || e.State != models.QueueAbandoned {
+				t.Fatalf("the caller who stopped asking: %+v, want abandoned", e)
 			}
+			// The call log tells it too: in line from the start, hung up
+			// in line when the line found out.
+			wantCallLog(t, store, "CA1", at, e.UpdatedAt, models.OutcomeAbandoned)
 			return
 		}
 	}
@@ -113,6 +132,10 @@ func TestCallbackFromTheLine(t *testing.T) {
 	}
 	if list, n, err := store.Callbacks.Pending(t.Context(), 5); err != nil || n != 1 || list[0].TicketID != tk.ID {
 		t.Fatalf("pending %+v (%d), %v", list, n, err)
+	}
+	wantCallLog(t, store, "CA1", at, at, models.OutcomeCallback)
+	if c, _ := store.Calls.Get(t.Context(), "CA1"); c.TicketID == nil || *c.TicketID != tk.ID {
+		t.Errorf("the callback's call log is on ticket %v, want %s", c.TicketID, tk.ID.Hex())
 	}
 	// Another key, or none, holds on; so does a caller with no number.
 	s.TicketFromRef = func(string) *models.ID { return nil }

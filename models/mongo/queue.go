@@ -150,23 +150,34 @@ func (r *queueRepo) InLine(ctx context.Context) (int, time.Time, error) {
 	return int(n), first.JoinedAt.UTC(), nil
 }
 
-// Expire ends the calls in line that stopped asking, from the line's
-// index.
-func (r *queueRepo) Expire(ctx context.Context, before, at time.Time) error {
+// Expire finds the calls in line that stopped asking, from the line's
+// index, and ends each with an update that checks again that it is in
+// line and silent: of two instances expiring at once, one takes each
+// call out and returns it.
+func (r *queueRepo) Expire(ctx context.Context, before, at time.Time) ([]models.QueueEntry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	_, err := r.coll.UpdateMany(ctx,
-		bson.M{"state": inLine, "updatedAt": bson.M{"$lt": before.UTC().Truncate(time.Millisecond)}},
-		bson.M{"$set": bson.M{"state": models.QueueAbandoned, "updatedAt": at.UTC().Truncate(time.Millisecond)}})
-	return storeErr("expire the queue", err)
-}
-
-// Left counts one way of leaving over a span, from {state, updatedAt}.
-func (r *queueRepo) Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error) {
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	n, err := r.coll.CountDocuments(ctx, bson.M{"state": state, "updatedAt": bson.M{
-		"$gte": from.UTC().Truncate(time.Millisecond), "$lt": to.UTC().Truncate(time.Millisecond),
-	}})
-	return int(n), storeErr("count calls that left the queue", err)
+	stale := bson.M{"state": inLine, "updatedAt": bson.M{"$lt": before.UTC().Truncate(time.Millisecond)}}
+	cur, err := r.coll.Find(ctx, stale)
+	if err != nil {
+		return nil, storeErr("expire the queue", err)
+	}
+	var found []models.QueueEntry
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, storeErr("expire the queue", err)
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	var out []models.QueueEntry
+	for _, e := range found {
+		res, err := r.coll.UpdateOne(ctx, bson.M{"_id": e.ID, "state": stale["state"], "updatedAt": stale["updatedAt"]},
+			bson.M{"$set": bson.M{"state": models.QueueAbandoned, "updatedAt": at}})
+		if err != nil {
+			return out, storeErr("expire the queue", err)
+		}
+		if res.ModifiedCount > 0 {
+			e.State, e.UpdatedAt = models.QueueAbandoned, at
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }

@@ -38,7 +38,6 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"expired revocations", qDeleteRevoked, []any{int64(0)}},
 		{"expired media tokens", qDeleteMediaTokens, []any{int64(0)}},
 		{"view counts", qCounts, []any{id}},
-		{"calls that left the line", qQueueLeft, []any{"abandoned", int64(0), int64(1)}},
 		{"a ticket's callbacks made", qCallbacksDone, []any{int64(1), id}},
 		{"callback by call", qCallbackBySID, []any{"CA123"}},
 		{"calls that stopped asking", qQueueExpire, []any{int64(1), int64(0)}},

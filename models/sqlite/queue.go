@@ -31,8 +31,7 @@ const (
 		ELSE 0 END FROM call_queue me WHERE me.sid = ?`
 	qSetQueueState = `UPDATE call_queue SET state = ?, updated_at = ? WHERE sid = ? AND ` + inLine
 	qQueueInLine   = `SELECT count(*), min(joined_at) FROM call_queue WHERE ` + inLine
-	qQueueExpire   = `UPDATE call_queue SET state = 'abandoned', updated_at = ? WHERE ` + inLine + ` AND updated_at < ?`
-	qQueueLeft     = `SELECT count(*) FROM call_queue WHERE state = ? AND updated_at >= ? AND updated_at < ?`
+	qQueueExpire   = `UPDATE call_queue SET state = 'abandoned', updated_at = ? WHERE ` + inLine + ` AND updated_at < ? RETURNING ` + queueCols
 )
 
 // Join inserts the entry unless its SID is there and reads back whichever
@@ -155,19 +154,25 @@ func scanQueueEntry(s scanner) (*models.QueueEntry, error) {
 }
 
 // Expire reads only the calls in line (the line's partial index) and
-// ends those that stopped asking.
-func (r *queue) Expire(ctx context.Context, before, at time.Time) error {
+// ends those that stopped asking, returning them from the same statement.
+func (r *queue) Expire(ctx context.Context, before, at time.Time) ([]models.QueueEntry, error) {
 	ctx, cancel := opCtx(ctx)
 	defer cancel()
-	_, err := r.e.writer().exec(ctx, qQueueExpire, ms(at), ms(before))
-	return r.e.fail("expire the queue", err)
-}
-
-// Left counts one way of leaving over a span, from (state, updated_at).
-func (r *queue) Left(ctx context.Context, state models.QueueState, from, to time.Time) (int, error) {
-	ctx, cancel := opCtx(ctx)
-	defer cancel()
-	var n int
-	err := r.e.reader().row(ctx, qQueueLeft, string(state), ms(from), ms(to)).Scan(&n)
-	return n, r.e.fail("count calls that left the queue", err)
+	var out []models.QueueEntry
+	err := r.e.write(ctx, "expire the queue", func(c conn) error {
+		rows, err := c.query(ctx, qQueueExpire, ms(at), ms(before))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanQueueEntry(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *e)
+		}
+		return rows.Err()
+	})
+	return out, err
 }

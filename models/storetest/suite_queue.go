@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +25,6 @@ var queueTests = []test{
 	{"TiesInJoinedAtByID", testQueueTies},
 	{"InLineCountsAndOldest", testQueueInLine},
 	{"ExpireEndsCallsThatStoppedAsking", testQueueExpire},
-	{"LeftCountsOneWayOverASpan", testQueueLeft},
 }
 
 // queueSID returns a well-formed Twilio call id for the n-th caller.
@@ -329,8 +329,23 @@ func testQueueExpire(t *testing.T, f Factory) {
 	setQueueState(t, s, 2, models.QueueWaiting, t0.Add(time.Minute)) // still asking
 	setQueueState(t, s, 3, models.QueueAnswered, t0.Add(2*time.Second))
 	end := t0.Add(2 * time.Minute)
-	if err := s.Queue.Expire(t.Context(), t0.Add(30*time.Second), end); err != nil {
+	gone, err := s.Queue.Expire(t.Context(), t0.Add(30*time.Second), end)
+	if err != nil {
 		t.Fatal(err)
+	}
+	var sids []string
+	for _, e := range gone {
+		if e.State != models.QueueAbandoned || !e.UpdatedAt.Equal(end) || !e.JoinedAt.After(t0) {
+			t.Errorf("expired entry %+v: want abandoned at %v, with its joining time", e, end)
+		}
+		sids = append(sids, e.SID)
+	}
+	slices.Sort(sids)
+	if want := []string{queueSID(1), queueSID(4)}; !slices.Equal(sids, want) {
+		t.Errorf("Expire returned %v, want callers 1 and 4 %v", sids, want)
+	}
+	if again, err := s.Queue.Expire(t.Context(), t0.Add(30*time.Second), end.Add(time.Second)); err != nil || len(again) != 0 {
+		t.Errorf("expiring again = %+v, %v; want nothing left to expire", again, err)
 	}
 	for n, want := range map[int]models.QueueState{1: models.QueueAbandoned, 2: models.QueueWaiting, 3: models.QueueAnswered, 4: models.QueueAbandoned} {
 		e := getEntry(t, s, n)
@@ -342,29 +357,4 @@ func testQueueExpire(t *testing.T, f Factory) {
 		}
 	}
 	checkPositions(t, s, 0, 1, 0, 0)
-}
-
-// testQueueLeft counts the calls that left one way within a span, by
-// when they left.
-func testQueueLeft(t *testing.T, f Factory) {
-	s := f.New(t)
-	joinLine(t, s, 4)
-	setQueueState(t, s, 1, models.QueueAbandoned, t0.Add(time.Hour))
-	setQueueState(t, s, 2, models.QueueAbandoned, t0.Add(2*time.Hour))
-	setQueueState(t, s, 3, models.QueueAnswered, t0.Add(time.Hour))
-	for _, tt := range []struct {
-		state    models.QueueState
-		from, to time.Time
-		want     int
-	}{
-		{models.QueueAbandoned, t0, t0.Add(3 * time.Hour), 2},
-		{models.QueueAbandoned, t0, t0.Add(2 * time.Hour), 1}, // to is not included
-		{models.QueueAbandoned, t0.Add(2 * time.Hour), t0.Add(3 * time.Hour), 1},
-		{models.QueueAnswered, t0, t0.Add(3 * time.Hour), 1},
-		{models.QueueVoicemail, t0, t0.Add(3 * time.Hour), 0},
-	} {
-		if n, err := s.Queue.Left(t.Context(), tt.state, tt.from, tt.to); err != nil || n != tt.want {
-			t.Errorf("Left(%s, %v..%v) = %d, %v; want %d", tt.state, tt.from, tt.to, n, err, tt.want)
-		}
-	}
 }
