@@ -54,6 +54,8 @@ type testApp struct {
 	srv    *httptest.Server
 	logs   *syncBuffer
 	agents atomic.Int64 // numbers test agents' emails
+	// vonageClock, when set, is the clock Vonage signs webhooks by.
+	vonageClock func() time.Time
 }
 
 type appOptions struct {

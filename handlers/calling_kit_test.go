@@ -9,6 +9,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +87,30 @@ type callingKit struct {
 	// golden compares r with testdata/<prefix><name>.golden, each of ids
 	// written as {ticketId} and each of tokens as {token}.
 	golden func(t *testing.T, name string, r *response, ids []models.ID, tokens ...string)
+	// leg reports the leg that the answer to call sid dialled or rang
+	// (the agents, or an agent's phone number) reaching status at `at`:
+	// legRinging, legAnswered, legCompleted after talk seconds, or
+	// legUnanswered. When the provider then asks what the call does
+	// next, its answer is returned; nil otherwise.
+	leg func(t *testing.T, app *testApp, answer *response, sid string, status legStatus, at time.Time, talk int) *response
+}
+
+// legStatus is a dialled leg's progress, as a kit's leg reports it.
+type legStatus int
+
+const (
+	legRinging legStatus = iota + 1
+	legAnswered
+	legCompleted
+	legUnanswered
+)
+
+// childSID names the leg Twilio dials for call sid: another call SID,
+// the same for every event of the leg.
+func childSID(sid string) string {
+	hex := []byte(sid[2:])
+	slices.Reverse(hex)
+	return "CA" + string(hex)
 }
 
 var callingKits = []callingKit{twilioKit, vonageKit}
@@ -208,6 +233,32 @@ var twilioKit = callingKit{
 		}
 		return h
 	},
+	leg: func(t *testing.T, app *testApp, answer *response, sid string, status legStatus, at time.Time, talk int) *response {
+		t.Helper()
+		doc := answer.twiml(t)
+		dial := doc.All("Dial")
+		if len(dial) != 1 {
+			t.Fatalf("want one <Dial>:\n%s", answer.body)
+		}
+		var callback, from, to string
+		for _, n := range doc.All("Client") {
+			callback, from, to = n.Attrs["statusCallback"], "client:customer", "client:"+n.Text
+		}
+		for _, n := range doc.All("Number") {
+			callback, from, to = n.Attrs["statusCallback"], twiliotest.CallerID, n.Text
+		}
+		cs := map[legStatus]string{legRinging: "ringing", legAnswered: "in-progress", legCompleted: "completed", legUnanswered: "no-answer"}[status]
+		app.twilioPost(t, app.pathOf(t, callback), twiliotest.StatusCallback{
+			CallSID: childSID(sid), ParentCallSID: sid, CallStatus: cs, Timestamp: at, Seq: int(status), Duration: talk, From: from, To: to,
+		}.Params()).wantStatus(t, http.StatusNoContent)
+		// The <Dial> of a customer's call goes on to its action once the
+		// leg ends: that asks what the call does next.
+		action := dial[0].Attrs["action"]
+		if action == "" || (status != legCompleted && status != legUnanswered) {
+			return nil
+		}
+		return app.twilioPost(t, app.pathOf(t, action), twiliotest.DialResult(sid, cs))
+	},
 	golden: func(t *testing.T, name string, r *response, ids []models.ID, tokens ...string) {
 		t.Helper()
 		got := r.twiml(t)
@@ -315,6 +366,20 @@ var vonageKit = callingKit{
 		// input (whose event brings the next NCCO), goes on.
 		h.HangsUp = len(h.Dials) == 0 && len(h.Rings) == 0 && h.Socket == "" && n[len(n)-1]["action"] != "input"
 		return h
+	},
+	leg: func(t *testing.T, app *testApp, answer *response, sid string, status legStatus, at time.Time, talk int) *response {
+		t.Helper()
+		event := app.vonagePath(t, answer.ncco(t), "eventUrl")
+		st := map[legStatus]string{legRinging: "ringing", legAnswered: "answered", legCompleted: "completed", legUnanswered: "unanswered"}[status]
+		r := app.vonagePost(t, event, vonagetest.Event{ConversationUUID: sid, Status: st, Timestamp: at, Duration: talk}.Body())
+		// An unanswered connect leaves its call waiting for the next NCCO.
+		if status == legUnanswered {
+			return r
+		}
+		if r.StatusCode >= 300 {
+			t.Fatalf("%s event: %s\n%s", st, r.Status, r.body)
+		}
+		return nil
 	},
 	golden: func(t *testing.T, name string, r *response, ids []models.ID, tokens ...string) {
 		t.Helper()

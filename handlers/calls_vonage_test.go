@@ -41,13 +41,22 @@ func newVonageApp(t testing.TB, opts ...appOption) *testApp {
 // vonagePost posts a JSON body to path as Vonage does, signed now.
 func (a *testApp) vonagePost(t testing.TB, path string, body []byte) *response {
 	t.Helper()
-	return a.roundTrip(t, vonagetest.NewRequest(t, a.cfg.Vonage.SignatureSecret, http.MethodPost, a.srv.URL+path, body))
+	return a.roundTrip(t, vonagetest.NewRequestAt(t, a.cfg.Vonage.SignatureSecret, http.MethodPost, a.srv.URL+path, body, a.vonageNow()))
+}
+
+// vonageNow is when Vonage signs a webhook: now, or the test's clock
+// when it runs the app on one (SetClock alone leaves Vonage on time).
+func (a *testApp) vonageNow() time.Time {
+	if a.vonageClock != nil {
+		return a.vonageClock()
+	}
+	return time.Now()
 }
 
 // vonageGet sends a signed GET of path (with its query) as Vonage does.
 func (a *testApp) vonageGet(t testing.TB, path string) *response {
 	t.Helper()
-	return a.roundTrip(t, vonagetest.NewRequest(t, a.cfg.Vonage.SignatureSecret, http.MethodGet, a.srv.URL+path, nil))
+	return a.roundTrip(t, vonagetest.NewRequestAt(t, a.cfg.Vonage.SignatureSecret, http.MethodGet, a.srv.URL+path, nil, a.vonageNow()))
 }
 
 // ncco checks that r is an NCCO answer and parses it.

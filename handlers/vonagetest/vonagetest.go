@@ -141,6 +141,13 @@ func SignClaims(method jwt.SigningMethod, key any, claims jwt.Claims) string {
 // it unsigned.
 func NewRequest(t testing.TB, secret, method, url string, body []byte) *http.Request {
 	t.Helper()
+	return NewRequestAt(t, secret, method, url, body, time.Now())
+}
+
+// NewRequestAt is NewRequest signed at iat: Vonage's clock, for a test
+// that runs the server on its own.
+func NewRequestAt(t testing.TB, secret, method, url string, body []byte, iat time.Time) *http.Request {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -153,7 +160,7 @@ func NewRequest(t testing.TB, secret, method, url string, body []byte) *http.Req
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if secret != "" {
-		req.Header.Set("Authorization", "Bearer "+SignWebhook(secret, body, time.Now()))
+		req.Header.Set("Authorization", "Bearer "+SignWebhook(secret, body, iat))
 	}
 	req.Header.Set("User-Agent", "Vonage/1.0")
 	return req
