@@ -103,6 +103,13 @@ func TestAccessibility(t *testing.T) {
 	checkPage(t, ctx, "delete confirmation", `.delete-form button`)
 	run(t, ctx, chromedp.Navigate(a.URL+"/dashboard?view=all&q=invoices"), pageWith(`#ticket-list`))
 	checkPage(t, ctx, "dashboard, search", `#search-q`, `.view-tab[data-view="mine"]`)
+	if _, err := a.Store.Callbacks.Request(t.Context(), models.Callback{
+		SID: "CA" + strings.Repeat("c", 32), TicketID: ticket.ID, TicketNumber: ticket.Number, Name: ticket.Name, Number: ticket.PhoneNumber,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, chromedp.Navigate(a.URL+"/dashboard?view=callback"), pageWith(`#callbacks .call-customer`))
+	checkPage(t, ctx, "call back view", `#callbacks .call-customer`, `.view-tab[data-view="open"]`)
 	run(t, ctx, chromedp.Navigate(a.URL+"/agents"), pageWith(`.agents-table`))
 	checkPage(t, ctx, "agents", `.agents-table form button`, `.invite-card input`)
 	run(t, ctx, chromedp.Navigate(a.URL+"/account"), pageWith(`#current_password`))

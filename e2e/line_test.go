@@ -164,9 +164,9 @@ func TestJourneyLine(t *testing.T) {
 
 // TestJourneyCallback: a phone caller waits while the only agent is away,
 // presses 1 and hears the number they will be called on. The agent's
-// dashboard shows them in its Call back list; the agent presses "Call
-// back", which dials the caller's new ticket, and once that call ends the
-// list is empty.
+// dashboard says so live; its Call back view lists them; the agent
+// presses "Call back", which dials the caller's new ticket, and once that
+// call ends the view is empty.
 func TestJourneyCallback(t *testing.T) {
 	a := startApp(t, twilioEnv, withPublicURL())
 	agent := browser(t)
@@ -185,10 +185,13 @@ func TestJourneyCallback(t *testing.T) {
 		t.Fatalf("after pressing 1: %+v", caller.last)
 	}
 
-	// The dashboard reloads by itself to show the callback.
+	// The dashboard says so live, and its Call back tab lists it.
 	var params []map[string]any
 	var call string
 	run(t, agent,
+		waitText(`.view-tab[data-view="callback"] .view-count`, "1"),
+		waitJS("the Call back line", `!document.getElementById("callbacks-notice").hidden`),
+		chromedp.Click(`#callbacks-notice a`, chromedp.ByQuery),
 		pageWith(`#callbacks .call-customer`),
 		waitText(`#callbacks .callback-phone`, "+1 415-555-2671"),
 		waitJS("the device to register", `document.querySelector(".device-status").dataset.state === "ready"`),
@@ -206,7 +209,8 @@ func TestJourneyCallback(t *testing.T) {
 	leg.report(t, "completed", 12)
 	run(t, agent,
 		js(twilio.remoteHangUp(call)),
-		// The page reloads once the call is over, without the list.
-		pageWith(`body:not(:has(#callbacks)) #ticket-list`),
+		// The view reloads once the call is over, empty.
+		pageWith(`#callbacks[data-count="0"] .empty-state`),
+		waitText(`.view-tab[data-view="callback"] .view-count`, "0"),
 	)
 }

@@ -264,11 +264,21 @@ func TestCallingCallback(t *testing.T) {
 			t.Fatalf("pending callbacks %+v (%d), %v; want one on ticket #%d", list, n, err, tk.Number)
 		}
 
-		// It waits at the top of the dashboard, with its button.
+		// Every view's first tab is Call back, with its count, and a
+		// line above the tickets points to it.
 		dash := app.get(t, agent.client, "/dashboard?view=closed").doc(t)
-		section := find(dash, byID("callbacks"))
-		if section == nil || attr(section, "data-count") != "1" {
-			t.Fatal("the dashboard has no Call back list of one")
+		tabs := findAll(dash, byClass("view-tab"))
+		if len(tabs) == 0 || attr(tabs[0], "data-view") != "callback" || squash(text(tabs[0])) != "Call back 1" || attr(tabs[0], "href") != "/dashboard?view=callback" {
+			t.Fatalf("the first view tab is %q; want Call back 1", squash(text(tabs[0])))
+		}
+		if notice := find(dash, byID("callbacks-notice")); notice == nil || hasAttr(notice, "hidden") || !strings.Contains(text(notice), "1 waiting for a call back") {
+			t.Error("the closed view does not say that a customer waits for a call back")
+		}
+		// The Call back view lists it, with its button.
+		view := app.get(t, agent.client, "/dashboard?view=callback").doc(t)
+		section := find(view, byID("callbacks"))
+		if section == nil || attr(section, "data-count") != "1" || find(view, byID("ticket-list")) != nil {
+			t.Fatal("the Call back view has no list of one callback, or lists tickets")
 		}
 		button := find(section, byClass("call-customer"))
 		if attr(button, "data-ticket-id") != tk.ID.Hex() || attr(button, "data-phone") != "+14155552671" {

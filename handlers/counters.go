@@ -132,6 +132,9 @@ func (h *Handler) recount(ctx context.Context) {
 	if err != nil {
 		h.log.Warn("live counters: count tickets", "err", err)
 	} else {
+		if callbacks >= 0 {
+			views[viewCallback] = int64(callbacks) // the Call back tab
+		}
 		h.live.counters.OpenTickets = open
 		h.live.counters.Views, h.live.counters.Mine = views, mine
 		h.live.counted = true

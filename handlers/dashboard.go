@@ -11,10 +11,20 @@ import (
 	"github.com/ringdesk/ringdesk/models"
 )
 
+// viewCallback is the dashboard's Call back view: the customers who
+// asked to be called back, the longest waiting first. It lists callbacks
+// rather than tickets, so the handler serves it, not the ticket store.
+const viewCallback = "callback"
+
 // showDashboard handles "GET /dashboard": one view of the tickets (open,
 // mine, unassigned, pending, closed, all), optionally searched (?q=),
-// newest first, paged by cursor (?before=) so each page is one query.
+// newest first, paged by cursor (?before=) so each page is one query; or,
+// with calling on, the Call back view.
 func (h *Handler) showDashboard(c *gin.Context) {
+	if c.Query("view") == viewCallback && h.callbacksOn() {
+		h.showCallbacks(c)
+		return
+	}
 	view, ok := models.ParseView(c.Query("view"))
 	if !ok {
 		c.Redirect(http.StatusSeeOther, "/dashboard")
@@ -49,29 +59,56 @@ func (h *Handler) showDashboard(c *gin.Context) {
 	now := h.now()
 	data := viewData{
 		Title: "Dashboard", LiveSince: since, FirstPage: after == nil, Tickets: make([]ticketView, len(tickets)),
-		View: string(view), Query: q, Views: viewTabs(view, q, counts),
+		View: string(view), Query: q,
 	}
-	if h.callbacks != nil && h.voice != "" {
-		// Customers who asked to be called back come first, oldest first.
-		pending, total, err := h.callbacks.Pending(c, models.MaxCallbacksShown)
-		if err != nil {
+	if h.callbacksOn() {
+		// The Call back tab, and a line above the list, say how many
+		// customers wait to be called back.
+		if _, data.CallbacksTotal, err = h.callbacks.Pending(c, 1); err != nil {
 			h.fail(c, err)
 			return
 		}
-		data.CallbacksTotal = total
-		for _, cb := range pending {
-			data.Callbacks = append(data.Callbacks, callbackView{
-				TicketID: cb.TicketID.Hex(), TicketNumber: cb.TicketNumber, Name: cb.Name,
-				Phone: cb.Number, PhoneDisplay: models.FormatPhone(cb.Number), Asked: newTimeView(cb.RequestedAt, now),
-			})
-		}
 	}
+	data.Views = h.viewTabs(string(view), q, counts, data.CallbacksTotal)
 	for i := range tickets {
 		data.Tickets[i] = newTicketView(&tickets[i], now, h.voice != "")
 	}
 	if next != nil {
 		data.NextPage = dashboardURL(view, q, next.String())
 	}
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusOK, "dashboard", data)
+}
+
+// callbacksOn reports whether customers can ask to be called back:
+// calling is on, with a store for the callbacks.
+func (h *Handler) callbacksOn() bool { return h.callbacks != nil && h.voice != "" }
+
+// showCallbacks renders the Call back view: up to
+// models.MaxCallbacksShown callbacks, the longest waiting first, each
+// with a button that calls the ticket (which makes the callback).
+func (h *Handler) showCallbacks(c *gin.Context) {
+	me := currentAgent(c)
+	since := h.live.broker.lastID()
+	pending, total, err := h.callbacks.Pending(c, models.MaxCallbacksShown)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	counts, err := h.tickets.Counts(c, me.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	now := h.now()
+	data := viewData{Title: "Call back", LiveSince: since, FirstPage: true, View: viewCallback, CallbacksTotal: total}
+	for _, cb := range pending {
+		data.Callbacks = append(data.Callbacks, callbackView{
+			TicketID: cb.TicketID.Hex(), TicketNumber: cb.TicketNumber, Name: cb.Name,
+			Phone: cb.Number, PhoneDisplay: models.FormatPhone(cb.Number), Asked: newTimeView(cb.RequestedAt, now),
+		})
+	}
+	data.Views = h.viewTabs(viewCallback, "", counts, total)
 	c.Header("Cache-Control", "no-store")
 	h.render(c, http.StatusOK, "dashboard", data)
 }
@@ -111,11 +148,15 @@ var dashboardViews = []struct {
 	{models.ViewAll, "All", func(c models.ViewCounts) int64 { return c.All }},
 }
 
-// viewTabs are the tabs: each view with its count, keeping the search.
-func viewTabs(current models.View, q string, counts models.ViewCounts) []viewTab {
-	tabs := make([]viewTab, len(dashboardViews))
-	for i, v := range dashboardViews {
-		tabs[i] = viewTab{Name: string(v.view), Label: v.label, Count: v.count(counts), Current: v.view == current, URL: dashboardURL(v.view, q, "")}
+// viewTabs are the tabs: each view with its count, keeping the search;
+// first, with calling on, the Call back view (callbacks waiting).
+func (h *Handler) viewTabs(current, q string, counts models.ViewCounts, callbacks int) []viewTab {
+	var tabs []viewTab
+	if h.callbacksOn() {
+		tabs = append(tabs, viewTab{Name: viewCallback, Label: "Call back", Count: int64(callbacks), Current: current == viewCallback, URL: "/dashboard?view=" + viewCallback})
+	}
+	for _, v := range dashboardViews {
+		tabs = append(tabs, viewTab{Name: string(v.view), Label: v.label, Count: v.count(counts), Current: string(v.view) == current, URL: dashboardURL(v.view, q, "")})
 	}
 	return tabs
 }

@@ -111,6 +111,11 @@ func TestDashboardEmpty(t *testing.T) {
 	if find(resp.doc(t), byClass("empty-state")) == nil {
 		t.Errorf("empty dashboard does not say there are no tickets")
 	}
+	// Without calling there are no callbacks, nor a view for them.
+	if tab := find(resp.doc(t), func(n *html.Node) bool { return attr(n, "data-view") == "callback" }); tab != nil {
+		t.Error("a dashboard without calling has a Call back tab")
+	}
+	app.get(t, c, "/dashboard?view=callback").wantRedirect(t, "/dashboard")
 }
 
 func TestDashboardPagination(t *testing.T) {

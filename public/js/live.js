@@ -237,11 +237,15 @@ export function startLive(doc) {
   function showCounters(data) {
     if (!data) return;
     showWallboard(data);
-    // A callback asked for or made: the dashboard's Call back list is the
-    // server's to render, so the page reloads once no call is up.
-    if (list && Number.isFinite(Number(data.callbacks))) {
-      const shown = Number(doc.getElementById("callbacks")?.dataset.count ?? 0);
-      if (Number(data.callbacks) !== shown) reloadSoon();
+    // A callback asked for or made: the Call back view's list is the
+    // server's to render, so that view reloads once no call is up; the
+    // other views show a line while any wait.
+    const callbacks = Number(data.callbacks);
+    if (Number.isFinite(callbacks)) {
+      const shown = doc.getElementById("callbacks");
+      if (shown && callbacks !== Number(shown.dataset.count)) reloadSoon();
+      const notice = doc.getElementById("callbacks-notice");
+      if (notice) notice.hidden = callbacks === 0;
     }
     for (const [key, el] of Object.entries(ui.counts)) {
       const n = Number(data[key]);
