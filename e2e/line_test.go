@@ -126,6 +126,10 @@ func TestJourneyLine(t *testing.T) {
 	run(t, board,
 		waitText(`[data-wb="callsWaiting"]`, "2"),
 		waitJS("the longest wait to show", `/^\d+:\d\d$/.test(document.querySelector("[data-wait-since]").textContent)`),
+		// The line lists both, in order, each with its own wait.
+		waitJS("the line to list both callers", `[...document.querySelectorAll("#wallboard-line .wallboard-caller")].map(li =>
+			li.querySelector(".wallboard-place").textContent + " " + li.querySelector(".wallboard-state").textContent + " " +
+			/^\d+:\d\d$/.test(li.querySelector(".wallboard-wait").textContent)).join(", ") === "1 on hold true, 2 on hold true"`),
 	)
 
 	// The agent is back. The second caller asks first, and still waits.
@@ -148,7 +152,9 @@ func TestJourneyLine(t *testing.T) {
 	)
 	leg := twiliotest.NewSID("CA")
 	twilioStatus(t, a, status, twiliotest.StatusCallback{CallSID: leg, ParentCallSID: first.sid, CallStatus: "in-progress", From: "client:customer", To: "client:" + voice.Agent})
-	run(t, board, waitText(`[data-wb="agentsOnCall"]`, "1"), waitText(`[data-wb="callsWaiting"]`, "1"))
+	run(t, board, waitText(`[data-wb="agentsOnCall"]`, "1"), waitText(`[data-wb="callsWaiting"]`, "1"),
+		// The first caller has left the line; the second is now first.
+		waitJS("the line to move up", `[...document.querySelectorAll("#wallboard-line .wallboard-place")].map(e => e.textContent).join() === "1"`))
 	second.poll()
 	second.holds(voice.SayHolding(1))
 

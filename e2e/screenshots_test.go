@@ -48,6 +48,16 @@ func TestScreenshots(t *testing.T) {
 		"Called back: the invoices page reads a cached total. Asked billing to clear it; see https://status.example.com/billing before Friday."); err != nil {
 		t.Fatal(err)
 	}
+	// Two customers wait in line: one from the website with a ticket,
+	// one on the phone.
+	for _, e := range []models.QueueEntry{
+		{SID: twiliotest.NewSID("CA"), TicketID: &ticket.ID, Caller: "client:customer", JoinedAt: time.Now().Add(-2*time.Minute - 14*time.Second)},
+		{SID: twiliotest.NewSID("CA"), Caller: "+13125550143", JoinedAt: time.Now().Add(-41 * time.Second)},
+	} {
+		if _, err := a.Store.Queue.Join(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx := browser(t)
 	shot := func(name string, w, h int64, actions ...chromedp.Action) {
 		t.Helper()
@@ -79,9 +89,9 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Navigate(a.URL+"/dashboard?view=all&q="+url.QueryEscape("+44 20 7946 0958")),
 		chromedp.WaitVisible(`article.ticket`),
 		waitLive())
-	shot("wallboard.png", 1280, 760,
+	shot("wallboard.png", 1280, 1010,
 		chromedp.Navigate(a.URL+"/wallboard"),
-		chromedp.WaitVisible(`#wallboard`),
+		chromedp.WaitVisible(`#wallboard-line .wallboard-caller`),
 		waitLive())
 	shot("agents.png", 1280, 800,
 		chromedp.Navigate(a.URL+"/agents"),

@@ -3,8 +3,10 @@ package handlers_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -111,7 +113,7 @@ func TestCallingScriptedDay(t *testing.T) {
 		// website, which lets them be called back.
 		at(t, "08:30:00")
 		_, bRef := openTicketAsCustomer(t, app, "Barbara Liskov")
-		_, dRef := openTicketAsCustomer(t, app, "Donald Knuth")
+		dTicket, dRef := openTicketAsCustomer(t, app, "Donald Knuth")
 		_, fRef := openTicketAsCustomer(t, app, "Frances Allen")
 
 		// 08:55, closed: V, on the phone, leaves a message.
@@ -156,8 +158,16 @@ func TestCallingScriptedDay(t *testing.T) {
 		da = kit.polled(t, app, da, d, "")
 		holds(t, "D asks again", da, voice.SayHolding(2)+offer)
 
-		// The wallboard: two waiting since C joined, Ada on a call.
-		wantBoard(t, app, ada, board{Waiting: 2, Since: clock.at(t, "09:06:00"), OnCall: 1})
+		// The wallboard: two waiting since C joined, Ada on a call; the
+		// line shows C by the end of their number, D by ticket.
+		entry, err := app.store.Queue.Get(t.Context(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantBoard(t, app, ada, board{Waiting: 2, Since: clock.at(t, "09:06:00"), OnCall: 1, Line: []string{
+			"1 Phone ···" + entry.Caller[len(entry.Caller)-4:] + " on hold 09:06:00",
+			"2 #" + strconv.FormatInt(dTicket.Number, 10) + " on hold 09:06:30",
+		}})
 
 		// 09:07 C presses 1 to be called back; D moves up.
 		at(t, "09:07:00")
@@ -189,7 +199,7 @@ func TestCallingScriptedDay(t *testing.T) {
 		adaSet(t, "away", true)
 		e := kit.newSID()
 		holds(t, "E", kit.answer(t, app, fromCustomer, callRequest{SID: e})[0], voice.SayJoined(1))
-		wantBoard(t, app, ada, board{Waiting: 1, Since: clock.at(t, "09:12:00"), Away: 1})
+		wantBoard(t, app, ada, board{Waiting: 1, Since: clock.at(t, "09:12:00"), Away: 1, Line: []string{"1 Website caller on hold 09:12:00"}})
 
 		// 09:14 F calls: E, silent for two minutes, has left the line.
 		at(t, "09:14:00")
@@ -245,7 +255,7 @@ func TestCallingScriptedDay(t *testing.T) {
 			Outbound: 1, AnsweredWithin: 1, AvgWaitSeconds: 101, TalkSeconds: 540, ServiceLevel: ptr(16.7),
 		}
 		at(t, "17:30:00")
-		wantBoard(t, app, ada, board{Available: 1, Today: &want})
+		wantBoard(t, app, ada, board{Available: 1, Today: &want, Line: []string{}})
 
 		var report struct {
 			Days  []models.DayFigures
@@ -304,6 +314,9 @@ type board struct {
 	Since                   time.Time // the longest wait's start; zero when nobody waits
 	Available, OnCall, Away int
 	Today                   *models.DayFigures // nil: not checked
+	// Line is the callers listed, each as "place label state hh:mm:ss"
+	// (when they joined, in New York); nil: not checked.
+	Line []string
 }
 
 // wantBoard reads the wallboard until it shows want: its counters are
@@ -317,7 +330,14 @@ func wantBoard(t *testing.T, app *testApp, agent *teamMember, want board) {
 		AgentsOnCall int                `json:"agentsOnCall"`
 		AgentsAway   int                `json:"agentsAway"`
 		Today        *models.DayFigures `json:"today"`
+		Line         []struct {
+			Place   int    `json:"place"`
+			Label   string `json:"label"`
+			Since   int64  `json:"since"`
+			Ringing bool   `json:"ringing"`
+		} `json:"line"`
 	}
+	ny, _ := time.LoadLocation("America/New_York")
 	ignore := cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".waitSum" }, cmp.Ignore())
 	var since int64
 	if !want.Since.IsZero() {
@@ -330,6 +350,17 @@ func wantBoard(t *testing.T, app *testApp, agent *teamMember, want board) {
 		resp.json(t, &got)
 		ok := got.CallsWaiting == want.Waiting && got.WaitingSince == since &&
 			got.AgentsOnline == want.Available && got.AgentsOnCall == want.OnCall && got.AgentsAway == want.Away
+		line := []string{}
+		for _, c := range got.Line {
+			state := "on hold"
+			if c.Ringing {
+				state = "ringing"
+			}
+			line = append(line, fmt.Sprintf("%d %s %s %s", c.Place, c.Label, state, time.UnixMilli(c.Since).In(ny).Format(time.TimeOnly)))
+		}
+		if want.Line != nil {
+			ok = ok && slices.Equal(line, want.Line)
+		}
 		if want.Today != nil {
 			today := *want.Today
 			today.Date = "" // the wallboard's figures are the day's total
@@ -339,9 +370,9 @@ func wantBoard(t *testing.T, app *testApp, agent *teamMember, want board) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("wallboard shows %d waiting since %d, %d available, %d on a call, %d away, today %s;\nwant %d waiting since %d, %d available, %d on a call, %d away, today %s",
-				got.CallsWaiting, got.WaitingSince, got.AgentsOnline, got.AgentsOnCall, got.AgentsAway, figures(got.Today),
-				want.Waiting, since, want.Available, want.OnCall, want.Away, figures(want.Today))
+			t.Fatalf("wallboard shows %d waiting since %d, %d available, %d on a call, %d away, line %q, today %s;\nwant %d waiting since %d, %d available, %d on a call, %d away, line %q, today %s",
+				got.CallsWaiting, got.WaitingSince, got.AgentsOnline, got.AgentsOnCall, got.AgentsAway, line, figures(got.Today),
+				want.Waiting, since, want.Available, want.OnCall, want.Away, want.Line, figures(want.Today))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

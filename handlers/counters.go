@@ -25,9 +25,11 @@ type liveCounters struct {
 	WaitingSince int64 `json:"waitingSince"`
 	// Callbacks counts the callbacks customers are waiting for.
 	Callbacks int `json:"callbacks"`
-	// Today counts today's calls in the team's zone; only while a
-	// wallboard is open (nil otherwise).
+	// Today counts today's calls in the team's zone, and Line lists the
+	// first callers in line; only while a wallboard is open (nil
+	// otherwise).
 	Today *models.DayFigures `json:"today,omitempty"`
+	Line  []lineCaller       `json:"line"`
 	// Views counts every view but "mine", by name; Mine counts each
 	// connected agent's own view, by agent id.
 	Views map[string]int64 `json:"views"`
@@ -110,16 +112,22 @@ func (h *Handler) recount(ctx context.Context) {
 			callbacks = n
 		}
 	}
-	var today *models.DayFigures
+	var (
+		today *models.DayFigures
+		line  []lineCaller
+	)
 	if h.live.broker.wallboards() {
-		var terr error
-		if today, terr = h.todayFigures(ctx); terr != nil {
-			h.log.Warn("live counters: count today's calls", "err", terr)
+		var werr error
+		if today, werr = h.todayFigures(ctx, h.teamZone(ctx)); werr != nil {
+			h.log.Warn("live counters: count today's calls", "err", werr)
+		}
+		if line, werr = h.wallboardLine(ctx); werr != nil {
+			h.log.Warn("live counters: read the line", "err", werr)
 		}
 	}
 	h.live.mu.Lock()
 	defer h.live.mu.Unlock()
-	h.live.counters.Today = today
+	h.live.counters.Today, h.live.counters.Line = today, line
 	if callbacks >= 0 {
 		h.live.counters.Callbacks = callbacks
 	}

@@ -72,6 +72,7 @@ type SettingsStore interface {
 type QueueStore interface {
 	voice.Queue
 	InLine(ctx context.Context) (n int, oldest time.Time, err error)
+	Line(ctx context.Context, limit int) ([]models.QueueEntry, error)
 }
 
 // CallbackStore keeps the callbacks customers in line asked for.

@@ -362,9 +362,8 @@ func (h *Handler) reportZone(c context.Context, tz string) string {
 	return hours.Zone
 }
 
-// dailyReport counts the span's calls from the call log, and the callers
-// who left the line (gave up, or asked to be called back) from the line,
-// day by day: two indexed counts a day.
+// dailyReport counts the span's calls from the call log, day by day, in
+// one walk of its started-at index.
 func (h *Handler) dailyReport(ctx context.Context, span models.ReportSpan) (*models.DailyReport, error) {
 	report := models.NewDailyReport(span, models.ReportTarget)
 	err := h.calls.Each(ctx, span.Start(), span.End(), func(call *models.Call) error {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,11 @@ func TestWallboard(t *testing.T) {
 			reportEvent{status: models.CallQueued}, reportEvent{status: models.CallAbandoned, after: 60})
 	}
 
+	// A phone caller has waited in line for half a minute.
+	if _, err := app.store.Queue.Join(t.Context(), models.QueueEntry{SID: "CAW1", Caller: "+14155550123", JoinedAt: now.Add(-30 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+
 	var got struct {
 		CallsWaiting int                `json:"callsWaiting"`
 		Today        *models.DayFigures `json:"today"`
@@ -64,7 +70,7 @@ func TestWallboard(t *testing.T) {
 		tiles[attr(n, "data-wb")] = squash(text(n))
 	}
 	for key, want := range map[string]string{
-		"callsWaiting": "0", "agentsOnline": "0", "today.answered": "2", "today.missed": "1",
+		"callsWaiting": "1", "agentsOnline": "0", "today.answered": "2", "today.missed": "1",
 		"today.voicemail": "1", "today.avgWaitSeconds": "0:19", "today.serviceLevel": "20%", "today.abandoned": "1",
 	} {
 		if tiles[key] != want {
@@ -73,6 +79,17 @@ func TestWallboard(t *testing.T) {
 	}
 	if !strings.Contains(text(page.doc(t)), "Wednesday 2 December") {
 		t.Error("the wallboard does not say which day it counts")
+	}
+	// The line lists the caller by the end of their number only.
+	var line []string
+	for _, li := range findAll(page.doc(t), byClass("wallboard-caller")) {
+		line = append(line, squash(text(li)))
+	}
+	if want := []string{"1 Phone ···0123 on hold –"}; !slices.Equal(line, want) {
+		t.Errorf("the line reads %q, want %q", line, want)
+	}
+	if strings.Contains(page.body, "555") {
+		t.Error("the wallboard shows more of a caller's number than its last digits")
 	}
 
 	// Signed out: the sign-in page.

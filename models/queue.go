@@ -68,6 +68,9 @@ type QueueRepository interface {
 	// InLine counts the calls in line and returns when the oldest joined
 	// (zero time when none).
 	InLine(ctx context.Context) (n int, oldest time.Time, err error)
+	// Line returns the first limit calls in line, in their order (the
+	// first is number 1), for the wallboard.
+	Line(ctx context.Context, limit int) ([]QueueEntry, error)
 	// Expire takes out of the line, as abandoned at `at`, every call in
 	// line not moved since before, and returns their entries as they
 	// were: callers who hung up on hold, which the providers do not

@@ -150,6 +150,25 @@ func (r *queueRepo) InLine(ctx context.Context) (int, time.Time, error) {
 	return int(n), first.JoinedAt.UTC(), nil
 }
 
+// Line reads the first calls in line from {state, joinedAt, _id}.
+func (r *queueRepo) Line(ctx context.Context, limit int) ([]models.QueueEntry, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	cur, err := r.coll.Find(ctx, bson.M{"state": inLine}, options.Find().
+		SetSort(bson.D{{Key: "joinedAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, storeErr("read the line", err)
+	}
+	var out []models.QueueEntry
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, storeErr("read the line", err)
+	}
+	for i := range out {
+		out[i].JoinedAt, out[i].UpdatedAt = out[i].JoinedAt.UTC(), out[i].UpdatedAt.UTC()
+	}
+	return out, nil
+}
+
 // Expire finds the calls in line that stopped asking, from the line's
 // index, and ends each with an update that checks again that it is in
 // line and silent: of two instances expiring at once, one takes each

@@ -141,6 +141,11 @@ func TestQueueCountReadsOnlyTheLine(t *testing.T) {
 	default:
 		t.Errorf("InLine's plan:\n%s\nwant only the calls in line read, through call_queue_line or call_queue_left", plan)
 	}
+	// The wallboard's list walks the line's index in its order, and stops
+	// at the limit: no sort, nothing but the line.
+	if plan := strings.Join(explain(t, e, qQueueLine, 10), "\n"); plan != "SCAN call_queue USING INDEX call_queue_line" {
+		t.Errorf("Line's plan:\n%s\nwant the line's own index walked in order", plan)
+	}
 }
 
 // TestPendingCallbacksReadOnlyThePending checks that the dashboard's Call

@@ -31,7 +31,11 @@ const (
 		ELSE 0 END FROM call_queue me WHERE me.sid = ?`
 	qSetQueueState = `UPDATE call_queue SET state = ?, updated_at = ? WHERE sid = ? AND ` + inLine
 	qQueueInLine   = `SELECT count(*), min(joined_at) FROM call_queue WHERE ` + inLine
-	qQueueExpire   = `UPDATE call_queue SET state = 'abandoned', updated_at = ? WHERE ` + inLine + ` AND updated_at < ? RETURNING ` + queueCols
+	// Without INDEXED BY the planner may read the line through
+	// call_queue_left and sort it; the line's own index is already in
+	// order and stops at the limit.
+	qQueueLine   = `SELECT ` + queueCols + ` FROM call_queue INDEXED BY call_queue_line WHERE ` + inLine + ` ORDER BY joined_at, id LIMIT ?`
+	qQueueExpire = `UPDATE call_queue SET state = 'abandoned', updated_at = ? WHERE ` + inLine + ` AND updated_at < ? RETURNING ` + queueCols
 )
 
 // Join inserts the entry unless its SID is there and reads back whichever
@@ -124,6 +128,26 @@ func (r *queue) InLine(ctx context.Context) (int, time.Time, error) {
 		return n, time.Time{}, nil
 	}
 	return n, fromMS(oldest.Int64), nil
+}
+
+// Line walks the line's partial index in its order.
+func (r *queue) Line(ctx context.Context, limit int) ([]models.QueueEntry, error) {
+	ctx, cancel := opCtx(ctx)
+	defer cancel()
+	rows, err := r.e.reader().query(ctx, qQueueLine, limit)
+	if err != nil {
+		return nil, r.e.fail("read the line", err)
+	}
+	defer rows.Close()
+	var out []models.QueueEntry
+	for rows.Next() {
+		e, err := scanQueueEntry(rows)
+		if err != nil {
+			return nil, r.e.fail("read the line", err)
+		}
+		out = append(out, *e)
+	}
+	return out, r.e.fail("read the line", rows.Err())
 }
 
 // scanQueueEntry reads queueCols.

@@ -24,6 +24,7 @@ var queueTests = []test{
 	{"UnknownCall", testQueueUnknown},
 	{"TiesInJoinedAtByID", testQueueTies},
 	{"InLineCountsAndOldest", testQueueInLine},
+	{"LineInOrder", testQueueLine},
 	{"ExpireEndsCallsThatStoppedAsking", testQueueExpire},
 }
 
@@ -357,4 +358,39 @@ func testQueueExpire(t *testing.T, f Factory) {
 		}
 	}
 	checkPositions(t, s, 0, 1, 0, 0)
+}
+
+// testQueueLine: the line as the wallboard lists it, first caller first,
+// ringing calls still in it, those gone left out, cut at the limit.
+func testQueueLine(t *testing.T, f Factory) {
+	s := f.New(t)
+	joinLine(t, s, 4)
+	setQueueState(t, s, 1, models.QueueAnswered, t0.Add(time.Minute))
+	setQueueState(t, s, 3, models.QueueRinging, t0.Add(time.Minute))
+	for _, tt := range []struct {
+		limit int
+		want  []int
+	}{{10, []int{2, 3, 4}}, {2, []int{2, 3}}} {
+		line, err := s.Queue.Line(t.Context(), tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, e := range line {
+			if !e.JoinedAt.Equal(t0.Add(time.Duration(len(got)+2) * time.Second)) {
+				t.Errorf("caller %s joined at %v", e.SID, e.JoinedAt)
+			}
+			for n := 1; n <= 4; n++ {
+				if e.SID == queueSID(n) {
+					got = append(got, n)
+				}
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Line(%d) = callers %v, want %v", tt.limit, got, tt.want)
+		}
+	}
+	if line, err := s.Queue.Line(t.Context(), 10); err != nil || line[1].State != models.QueueRinging {
+		t.Errorf("Line's second caller %+v, %v; want ringing", line, err)
+	}
 }

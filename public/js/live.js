@@ -274,7 +274,33 @@ export function startLive(doc) {
     }
     const since = wallboard.querySelector("[data-wait-since]");
     if (since) since.dataset.waitSince = String(Number(data.waitingSince) || 0);
+    if (Array.isArray(data.line)) showLine(data.line);
     tickWait();
+  }
+
+  // The line, first caller first: built from the counters with
+  // textContent only, so a label can never be markup.
+  function showLine(callers) {
+    const list = wallboard.querySelector("#wallboard-line");
+    if (!list) return;
+    const items = callers.map((c) => {
+      const li = doc.createElement("li");
+      li.className = c.ringing ? "wallboard-caller wallboard-caller-ringing" : "wallboard-caller";
+      for (const [cls, text] of [
+        ["wallboard-place", String(Number(c.place) || "")],
+        ["wallboard-who", String(c.label ?? "")],
+        ["wallboard-state", c.ringing ? "ringing" : "on hold"],
+        ["wallboard-wait", "–"],
+      ]) {
+        const span = doc.createElement("span");
+        span.className = cls;
+        span.textContent = text;
+        if (cls === "wallboard-wait") span.dataset.since = String(Number(c.since) || 0);
+        li.append(span);
+      }
+      return li;
+    });
+    list.replaceChildren(...items);
   }
 
   function formatFigure(value, format) {
@@ -287,11 +313,15 @@ export function startLive(doc) {
   }
 
   function tickWait() {
-    const el = wallboard?.querySelector("[data-wait-since]");
-    if (!el) return;
-    const since = Number(el.dataset.waitSince);
-    const text = since > 0 ? formatFigure(Math.max(0, (Date.now() - since) / 1000), "seconds") : "–";
-    if (el.textContent !== text) el.textContent = text;
+    if (!wallboard) return;
+    const waits = [];
+    const longest = wallboard.querySelector("[data-wait-since]");
+    if (longest) waits.push([longest, Number(longest.dataset.waitSince)]);
+    for (const el of wallboard.querySelectorAll("[data-since]")) waits.push([el, Number(el.dataset.since)]);
+    for (const [el, since] of waits) {
+      const text = since > 0 ? formatFigure(Math.max(0, (Date.now() - since) / 1000), "seconds") : "–";
+      if (el.textContent !== text) el.textContent = text;
+    }
   }
   if (wallboard) {
     tickWait();
