@@ -155,6 +155,48 @@ func TestCallingLineAcrossInstances(t *testing.T) {
 	})
 }
 
+// TestHeaderFollowsTheTeamOnAnotherInstance: without change streams (the
+// stand-in has none), an instance's header still learns within its next
+// reading of the team that an agent of another instance became available,
+// and that their instance died (their page expired).
+func TestHeaderFollowsTheTeamOnAnotherInstance(t *testing.T) {
+	t.Parallel()
+	store := storetest.NewMongo(t)
+	desk, board := newTwilioApp(t, withStore(store)), newTwilioApp(t, withStore(store))
+	board.agents.Add(100) // its agents' emails must not meet the desk's
+	go board.h.FollowTeam(t.Context(), 50*time.Millisecond)
+	viewer := board.client(t)
+	board.signIn(t, viewer)
+	header := board.openEvents(t, viewer, "")
+	header.next(t, "hello", 2*time.Second)
+
+	agent := joinTeam(t, desk)
+	agent.set(t, true, false)
+	wantTeam := func(what string, want counterEvent, within time.Duration) {
+		t.Helper()
+		deadline := time.After(within)
+		for {
+			select {
+			case <-deadline:
+				t.Fatalf("%s: the other instance's header never showed %d available, %d away", what, want.AgentsOnline, want.AgentsAway)
+			default:
+			}
+			got := decodeEvent[counterEvent](t, header.next(t, "counters", within))
+			if got.AgentsOnline == want.AgentsOnline && got.AgentsAway == want.AgentsAway {
+				return
+			}
+		}
+	}
+	// The viewer counts as away (no phone on their page).
+	wantTeam("the agent became available", counterEvent{AgentsOnline: 1, AgentsAway: 1}, 5*time.Second)
+
+	// The desk's instance dies: nothing renews the agent's page, which
+	// expires after models.PresenceTTL (and, by the board's clock moved
+	// on, so has the viewer's own, which its stream has not renewed yet).
+	board.h.SetClock(func() time.Time { return time.Now().Add(models.PresenceTTL + time.Second) })
+	wantTeam("the agent's instance died", counterEvent{AgentsOnline: 0, AgentsAway: 0}, 5*time.Second)
+}
+
 // TestCallingRingsAtOnceWithNobodyIn: with no agent's dashboard open
 // there is nobody to wait for: a customer's call rings (and, unanswered,
 // goes to voicemail) as it always has.

@@ -1,6 +1,9 @@
 package handlers
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Hooks for the security tests in package handlers_test: a clock to move
 // past expiries, and a session check short enough to wait for. Set them
@@ -14,3 +17,6 @@ func (h *Handler) SetWatchRetry(d time.Duration) { h.watchRetry = d }
 
 // SetSessionCheck sets how often an event stream re-reads its session.
 func (h *Handler) SetSessionCheck(d time.Duration) { h.sessionCheck = d }
+
+// FollowTeam runs followTeam, reading the team every `every`.
+func (h *Handler) FollowTeam(ctx context.Context, every time.Duration) { h.followTeam(ctx, every) }
