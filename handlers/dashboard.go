@@ -51,25 +51,17 @@ func (h *Handler) showDashboard(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	counts, err := h.tickets.Counts(c, me.ID)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	now := h.now()
 	data := viewData{
 		Title: "Dashboard", LiveSince: since, FirstPage: after == nil, Tickets: make([]ticketView, len(tickets)),
 		View: string(view), Query: q,
 	}
-	if h.callbacksOn() {
-		// The Call back tab, and a line above the list, say how many
-		// customers wait to be called back.
-		if _, data.CallbacksTotal, err = h.callbacks.Pending(c, 1); err != nil {
-			h.fail(c, err)
-			return
-		}
+	// The Call back tab, and a line above the list, say how many
+	// customers wait to be called back.
+	if data.Views, data.CallbacksTotal, err = h.viewTabs(c, string(view), q, -1); err != nil {
+		h.fail(c, err)
+		return
 	}
-	data.Views = h.viewTabs(string(view), q, counts, data.CallbacksTotal)
 	for i := range tickets {
 		data.Tickets[i] = newTicketView(&tickets[i], now, h.voice != "")
 	}
@@ -88,27 +80,24 @@ func (h *Handler) callbacksOn() bool { return h.callbacks != nil && h.voice != "
 // models.MaxCallbacksShown callbacks, the longest waiting first, each
 // with a button that calls the ticket (which makes the callback).
 func (h *Handler) showCallbacks(c *gin.Context) {
-	me := currentAgent(c)
 	since := h.live.broker.lastID()
 	pending, total, err := h.callbacks.Pending(c, models.MaxCallbacksShown)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	counts, err := h.tickets.Counts(c, me.ID)
-	if err != nil {
+	now := h.now()
+	data := viewData{Title: "Call back", LiveSince: since, FirstPage: true, View: viewCallback, CallbacksTotal: total}
+	if data.Views, _, err = h.viewTabs(c, viewCallback, "", total); err != nil {
 		h.fail(c, err)
 		return
 	}
-	now := h.now()
-	data := viewData{Title: "Call back", LiveSince: since, FirstPage: true, View: viewCallback, CallbacksTotal: total}
 	for _, cb := range pending {
 		data.Callbacks = append(data.Callbacks, callbackView{
 			TicketID: cb.TicketID.Hex(), TicketNumber: cb.TicketNumber, Name: cb.Name,
 			Phone: cb.Number, PhoneDisplay: models.FormatPhone(cb.Number), Asked: newTimeView(cb.RequestedAt, now),
 		})
 	}
-	data.Views = h.viewTabs(viewCallback, "", counts, total)
 	c.Header("Cache-Control", "no-store")
 	h.render(c, http.StatusOK, "dashboard", data)
 }
@@ -149,16 +138,26 @@ var dashboardViews = []struct {
 }
 
 // viewTabs are the tabs: each view with its count, keeping the search;
-// first, with calling on, the Call back view (callbacks waiting).
-func (h *Handler) viewTabs(current, q string, counts models.ViewCounts, callbacks int) []viewTab {
+// first, with calling on, the Call back view with the callbacks waiting,
+// which it counts when callbacks is negative.
+func (h *Handler) viewTabs(c *gin.Context, current, q string, callbacks int) ([]viewTab, int, error) {
+	counts, err := h.tickets.Counts(c, currentAgent(c).ID)
+	if err != nil {
+		return nil, 0, err
+	}
 	var tabs []viewTab
 	if h.callbacksOn() {
+		if callbacks < 0 {
+			if _, callbacks, err = h.callbacks.Pending(c, 1); err != nil {
+				return nil, 0, err
+			}
+		}
 		tabs = append(tabs, viewTab{Name: viewCallback, Label: "Call back", Count: int64(callbacks), Current: current == viewCallback, URL: "/dashboard?view=" + viewCallback})
 	}
 	for _, v := range dashboardViews {
 		tabs = append(tabs, viewTab{Name: string(v.view), Label: v.label, Count: v.count(counts), Current: string(v.view) == current, URL: dashboardURL(v.view, q, "")})
 	}
-	return tabs
+	return tabs, max(callbacks, 0), nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
