@@ -125,6 +125,9 @@ func TestCallingScriptedDay(t *testing.T) {
 		}
 		at(t, "08:55:30")
 		kit.recorded(t, app, va, v, 20)
+		if vt := allTickets(t, app.store)[0]; vt.Name != "Phone caller" || vt.PhoneNumber == "" || !strings.Contains(vt.Description, "outside business hours") {
+			t.Fatalf("V's voicemail opened %+v; want a Phone caller ticket with their number", vt)
+		}
 
 		// 09:00 Ada opens her dashboard, available.
 		at(t, "09:00:00")

@@ -77,7 +77,7 @@ func TestCallingPolicy(t *testing.T) {
 			{"customer with ticketId", fromCustomer, r{TicketID: other.ID.Hex()}, heard{}, "customer", nil},
 			{"customer with both", fromCustomer, r{TicketID: other.ID.Hex(), PhoneNumber: "+44 20 7946 0958"}, heard{}, "customer", nil},
 			{"customer claiming the agent", fromCustomer, r{PhoneNumber: "+14155552671", Claims: map[string]string{"identity": "support_agent", "role": "agent", "from_user": "support_agent"}}, heard{}, "customer", nil},
-			{"a phone calling", fromPhone, r{PhoneNumber: "+14155552671"}, heard{}, "customer", nil},
+			{"a phone calling", fromPhone, r{PhoneNumber: "+14155552671"}, heard{}, "customer_phone", nil},
 			{"a caller named like the agent", fromLookalike, r{PhoneNumber: "+14155552671"}, heard{}, "customer", nil},
 			{"a caller named in capitals", fromCapitals, r{PhoneNumber: "+14155552671"}, heard{}, "customer", nil},
 			{"no caller at all", fromNobody, r{}, heard{}, "customer", nil},
@@ -167,12 +167,29 @@ func TestCallingVoicemail(t *testing.T) {
 			t.Errorf("call log %+v, want it on ticket %s", c, nt.ID.Hex())
 		}
 
+		// A phone caller without one: their ticket has the number they
+		// called from, to call back.
+		sid = kit.newSID()
+		answer = kit.answer(t, app, fromPhone, callRequest{SID: sid})[0]
+		offer = kit.unanswered(t, app, answer, sid)
+		kit.golden(t, "voicemail_phone", offer, nil)
+		kit.recorded(t, app, offer, sid, 20)
+		tickets = allTickets(t, app.store)
+		if len(tickets) != 3 {
+			t.Fatalf("%d tickets after a phone caller's voicemail, want 3", len(tickets))
+		}
+		caller := map[string]string{"twilio": "+14155550100", "vonage": "+14155550111"}[kit.name] // the kits' phone
+		if pt := tickets[0]; pt.Name != "Phone caller" || pt.Source != "voicemail" || pt.PhoneNumber == "" || pt.PhoneNumber != caller ||
+			!strings.Contains(pt.Description, "Call back on the number it came from") {
+			t.Errorf("a phone caller's voicemail ticket %+v; want their number %q", pt, caller)
+		}
+
 		// Nothing said: nothing kept.
 		sid = kit.newSID()
 		offer = kit.unanswered(t, app, kit.answer(t, app, fromCustomer, callRequest{SID: sid})[0], sid)
 		kit.recorded(t, app, offer, sid, 0)
-		if n := len(allTickets(t, app.store)); n != 2 {
-			t.Errorf("%d tickets after an empty recording, want 2", n)
+		if n := len(allTickets(t, app.store)); n != 3 {
+			t.Errorf("%d tickets after an empty recording, want 3", n)
 		}
 	})
 }

@@ -105,17 +105,17 @@ func spelled(number string) string {
 // line decides what a customer's new call does once it is in hours: it
 // joins the line, unless nobody has Ringdesk open (then there is nobody
 // to wait for, and the call rings and goes to voicemail as it would).
-func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan {
+func (s *Service) line(ctx context.Context, r Request, leg Leg) Plan {
 	if s.Queue == nil || s.Team == nil || r.SID == "" {
-		return s.ringAgents(ticketID)
+		return s.ringAgents(leg)
 	}
 	if _, present := s.Team(ctx); present == 0 {
-		return s.ringAgents(ticketID)
+		return s.ringAgents(leg)
 	}
-	e, err := s.Queue.Join(ctx, models.QueueEntry{SID: r.SID, TicketID: ticketID, Caller: r.From, JoinedAt: s.Now()})
+	e, err := s.Queue.Join(ctx, models.QueueEntry{SID: r.SID, TicketID: leg.TicketID, Caller: r.From, JoinedAt: s.Now()})
 	if err != nil {
 		s.Log.Warn("join the line; ringing the agents at once", "call", r.SID, "err", err)
-		return s.ringAgents(ticketID)
+		return s.ringAgents(leg)
 	}
 	// The call's log starts when it joins the line, so that its wait
 	// counts the time on hold; a retried webhook records the same step,
@@ -131,7 +131,7 @@ func (s *Service) line(ctx context.Context, r Request, ticketID *models.ID) Plan
 // Service.MaxWait, goes to voicemail).
 func (s *Service) Poll(ctx context.Context, p Poll) Plan {
 	if s.Queue == nil {
-		return s.ringAgents(p.Leg.TicketID)
+		return s.ringAgents(p.Leg)
 	}
 	if p.Digits == CallbackKey && s.Callbacks != nil {
 		if plan, ok := s.bookCallback(ctx, p); ok {
@@ -145,7 +145,7 @@ func (s *Service) Poll(ctx context.Context, p Poll) Plan {
 	e, err := s.Queue.Get(ctx, p.SID)
 	if err != nil {
 		s.Log.Warn("a call in line asked again; ringing the agents", "call", p.SID, "err", err)
-		return s.ringAgents(p.Leg.TicketID)
+		return s.ringAgents(p.Leg)
 	}
 	defer s.lineChanged()
 	return s.inLine(ctx, *e, SayHolding)
@@ -188,7 +188,7 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 	now := s.Now()
 	if !e.State.InLine() {
 		// Answered or gone to voicemail already (a retried webhook).
-		return s.ringAgents(e.TicketID)
+		return s.ringAgents(s.legOf(e))
 	}
 	maxWait := s.MaxWait
 	if maxWait <= 0 {
@@ -198,23 +198,22 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 		s.setState(ctx, e.SID, models.QueueVoicemail, now)
 		return Plan{
 			Action: Voicemail, Say: SayLineFull, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
-			Leg: Leg{Direction: models.CallInbound, TicketID: e.TicketID},
+			Leg: s.legOf(e),
 		}
 	}
 	pos, err := s.Queue.Position(ctx, e.SID)
 	if err != nil {
 		s.Log.Warn("place in line; ringing the agents", "call", e.SID, "err", err)
-		return s.ringAgents(e.TicketID)
+		return s.ringAgents(s.legOf(e))
 	}
 	if available, _ := s.Team(ctx); pos == 1 && available > 0 {
 		s.setState(ctx, e.SID, models.QueueRinging, now)
-		return s.ringAgents(e.TicketID)
+		return s.ringAgents(s.legOf(e))
 	}
 	s.setState(ctx, e.SID, models.QueueWaiting, now) // also: still here
-	plan := Plan{
-		Action: Hold, Say: say(pos), Music: HoldMusicPath,
-		Leg: Leg{Direction: models.CallInbound, TicketID: e.TicketID, Stage: StageQueue},
-	}
+	leg := s.legOf(e)
+	leg.Stage = StageQueue
+	plan := Plan{Action: Hold, Say: say(pos), Music: HoldMusicPath, Leg: leg}
 	if s.Callbacks != nil {
 		if number, _, _ := s.callbackNumber(ctx, e); number != "" {
 			plan.Say += " " + SayCallbackOffer
@@ -223,6 +222,9 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 	}
 	return plan
 }
+
+// legOf is the leg of a call in line.
+func (s *Service) legOf(e models.QueueEntry) Leg { return inbound(e.TicketID, s.phoneOf(e.Caller)) }
 
 // callbackNumber is the number a caller in line can be called back on:
 // their ticket's, or the phone they call from; "" when there is none (a
@@ -235,10 +237,7 @@ func (s *Service) callbackNumber(ctx context.Context, e models.QueueEntry) (stri
 		}
 		return t.PhoneNumber, t, nil
 	}
-	if e164, msg := models.NormalizePhone(e.Caller, s.Region); msg == "" && strings.HasPrefix(e.Caller, "+") {
-		return e164, nil, nil
-	}
-	return "", nil, nil
+	return s.phoneOf(e.Caller), nil, nil
 }
 
 // bookCallback takes a caller who pressed the key out of the line and

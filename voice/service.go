@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ringdesk/ringdesk/models"
@@ -74,14 +75,12 @@ func (s *Service) Answer(ctx context.Context, r Request) Plan {
 	case r.Caller != Agent:
 		// One read of the hours is all a customer's call waits for; the
 		// log starts with the first event.
-		ticketID := s.TicketFromRef(r.TicketRef)
+		leg := inbound(s.TicketFromRef(r.TicketRef), s.phoneOf(r.From))
 		if say, closed := s.closed(ctx); closed {
-			return Plan{
-				Action: Voicemail, Say: say, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
-				Leg: Leg{Direction: models.CallInbound, TicketID: ticketID, AfterHours: true},
-			}
+			leg.AfterHours = true
+			return Plan{Action: Voicemail, Say: say, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds, Leg: leg}
 		}
-		return s.line(ctx, r, ticketID)
+		return s.line(ctx, r, leg)
 	}
 	number, ticketID, say := s.agentTarget(ctx, r)
 	switch {
@@ -126,11 +125,22 @@ func (s *Service) closed(ctx context.Context) (say string, closed bool) {
 	return SayClosed(next, now, ok), true
 }
 
-func (s *Service) ringAgents(ticketID *models.ID) Plan {
-	return Plan{
-		Action: RingAgents, Say: SayTransferring, Agents: Agent, Ring: RingSeconds,
-		Leg: Leg{Direction: models.CallInbound, TicketID: ticketID, Stage: StageAgents},
+// ringAgents rings the agents for a customer's call on leg.
+func (s *Service) ringAgents(leg Leg) Plan {
+	leg.Stage = StageAgents
+	return Plan{Action: RingAgents, Say: SayTransferring, Agents: Agent, Ring: RingSeconds, Leg: leg}
+}
+
+// phoneOf is the number a customer calls from, in E.164, when it is a
+// phone; "" for a website caller.
+func (s *Service) phoneOf(from string) string {
+	if !strings.HasPrefix(from, "+") {
+		return ""
 	}
+	if number, msg := models.NormalizePhone(from, s.Region); msg == "" {
+		return number
+	}
+	return ""
 }
 
 // agentTarget decides which number an agent's call goes to: the ticket's
@@ -228,17 +238,12 @@ func (s *Service) next(ev Event) Plan {
 	if ev.Reached {
 		return Plan{Action: HangUp}
 	}
-	ticketID := ev.Leg.TicketID
+	leg := inbound(ev.Leg.TicketID, ev.Leg.Caller)
 	if ev.Leg.Stage == StageAgents && s.Line.FallbackNumber != "" {
-		return Plan{
-			Action: Fallback, Say: SayFallback, Number: s.Line.FallbackNumber, Ring: RingSeconds,
-			Leg: Leg{Direction: models.CallInbound, TicketID: ticketID, Stage: StageFallback},
-		}
+		leg.Stage = StageFallback
+		return Plan{Action: Fallback, Say: SayFallback, Number: s.Line.FallbackNumber, Ring: RingSeconds, Leg: leg}
 	}
-	return Plan{
-		Action: Voicemail, Say: SayVoicemailPrompt, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
-		Leg: Leg{Direction: models.CallInbound, TicketID: ticketID},
-	}
+	return Plan{Action: Voicemail, Say: SayVoicemailPrompt, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds, Leg: leg}
 }
 
 // Record adds a call event to the log and tells the dashboards.
@@ -269,7 +274,10 @@ func (s *Service) Voicemail(ctx context.Context, r Recording) (Plan, error) {
 }
 
 func (s *Service) attachVoicemail(ctx context.Context, r Recording) error {
-	ticketID := r.Leg.TicketID
+	ticketID, from := r.Leg.TicketID, r.From
+	if r.Leg.Caller != "" {
+		from = r.Leg.Caller
+	}
 	if ticketID == nil {
 		when := "after no agent answered"
 		if r.Leg.AfterHours {
@@ -281,6 +289,10 @@ func (s *Service) attachVoicemail(ctx context.Context, r Recording) error {
 			Source:         "voicemail",
 			IdempotencyKey: "voicemail:" + r.SID, // a retried webhook finds this ticket again
 		}
+		if r.Leg.Caller != "" {
+			t.Name, t.PhoneNumber = "Phone caller", r.Leg.Caller
+			t.Description = "Voicemail left from a phone " + when + " (" + FormatDuration(r.Seconds) + "). Call back on the number it came from."
+		}
 		created, err := s.Tickets.Create(ctx, &t)
 		if err != nil {
 			return err
@@ -291,7 +303,7 @@ func (s *Service) attachVoicemail(ctx context.Context, r Recording) error {
 		ticketID = &t.ID
 	}
 	_, err := s.Record(ctx, models.CallEvent{
-		Provider: s.Provider, SID: r.SID, TicketID: ticketID, Direction: models.CallInbound, From: r.From,
+		Provider: s.Provider, SID: r.SID, TicketID: ticketID, Direction: models.CallInbound, From: from,
 		Status: models.CallVoicemail, At: s.Now(), RecordingURL: r.URL, RecordingDuration: r.Seconds,
 	})
 	return err

@@ -49,6 +49,7 @@ func TestLegRoundTrip(t *testing.T) {
 		{Direction: models.CallInbound, TicketID: &id, Stage: voice.StageAgents},
 		{Direction: models.CallInbound, Stage: voice.StageFallback},
 		{Direction: models.CallInbound, TicketID: &id, AfterHours: true},
+		{Direction: models.CallInbound, Stage: voice.StageQueue, Caller: "+14155552671"},
 	} {
 		q := leg.Query()
 		if !voice.Tagged(q) {
@@ -62,6 +63,11 @@ func TestLegRoundTrip(t *testing.T) {
 	got := voice.ParseLeg(url.Values{"dir": {"sideways"}, "ticketId": {"junk"}, "stage": {"voicemail"}})
 	if !cmp.Equal(got, voice.Leg{Direction: models.CallOutbound}) {
 		t.Errorf("ParseLeg of junk = %+v", got)
+	}
+	for _, caller := range []string{"client:customer", "14155552671", "+1 415 555 2671", "+0123456789", "+1415555267100000", `+1415"><Number>`} {
+		if got := voice.ParseLeg(url.Values{"dir": {"inbound"}, "caller": {caller}}); got.Caller != "" {
+			t.Errorf("ParseLeg kept the caller %q", caller)
+		}
 	}
 	if voice.Tagged(url.Values{}) {
 		t.Error("an empty query is tagged")

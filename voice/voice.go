@@ -8,6 +8,7 @@ package voice
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -145,6 +146,16 @@ type Leg struct {
 	Stage     Stage // "" once the call no longer waits for an answer
 	// AfterHours marks a call that came in while support was closed.
 	AfterHours bool
+	// Caller is a customer's number when they call from a phone (E.164),
+	// so that a voicemail they leave opens a ticket that can be called
+	// back; "" for a website caller.
+	Caller string
+}
+
+// inbound is the leg of a customer's call: their ticket, if any, and
+// their number if they call from a phone.
+func inbound(ticketID *models.ID, caller string) Leg {
+	return Leg{Direction: models.CallInbound, TicketID: ticketID, Caller: caller}
 }
 
 // Query writes the leg for a callback address.
@@ -158,6 +169,9 @@ func (l Leg) Query() url.Values {
 	}
 	if l.AfterHours {
 		q.Set("hours", "closed")
+	}
+	if l.Caller != "" {
+		q.Set("caller", l.Caller)
 	}
 	return q
 }
@@ -181,8 +195,15 @@ func ParseLeg(q url.Values) Leg {
 		l.Stage = s
 	}
 	l.AfterHours = q.Get("hours") == "closed"
+	if c := q.Get("caller"); e164.MatchString(c) {
+		l.Caller = c
+	}
 	return l
 }
+
+// e164 is the shape of a number as Leg carries it; anything else read
+// back from an address is dropped.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // Plan is what a call does next, in the provider's terms once rendered.
 type Plan struct {
