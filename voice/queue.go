@@ -196,6 +196,10 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 	}
 	if now.Sub(e.JoinedAt) >= maxWait {
 		s.setState(ctx, e.SID, models.QueueVoicemail, now)
+		// Nobody answered in time, as when the agents' ring goes
+		// unanswered: the call is missed, unless the caller leaves a
+		// message, which the log then reads as a voicemail.
+		s.lineStep(ctx, e, models.CallNoAnswer, now)
 		return Plan{
 			Action: Voicemail, Say: SayLineFull, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
 			Leg: s.legOf(e),

@@ -58,6 +58,13 @@ func TestLineWaitsAtMostMaxWait(t *testing.T) {
 	if e, err := store.Queue.Get(t.Context(), "CA1"); err != nil || e.State != models.QueueVoicemail {
 		t.Errorf("entry %+v, %v; want gone to voicemail", e, err)
 	}
+	// Missed after the whole wait, until a message is left.
+	wantCallLog(t, store, "CA1", at, now, models.OutcomeMissed)
+	if _, err := s.Voicemail(t.Context(), voice.Recording{SID: "CA1", URL: "https://api.twilio.com/rec/RE1", Seconds: 9, Usable: true,
+		Leg: voice.Leg{Direction: models.CallInbound}}); err != nil {
+		t.Fatal(err)
+	}
+	wantCallLog(t, store, "CA1", at, now, models.OutcomeVoicemail)
 }
 
 // TestLineForgetsCallersWhoStopAsking: a caller who hung up on hold
