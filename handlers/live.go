@@ -240,6 +240,18 @@ func (s *subscriber) page() models.Presence {
 	return models.Presence{Stream: s.id, AgentID: agent, Ready: s.ready, Away: s.away, OnCall: s.onCall}
 }
 
+// open reports whether stream id is still open.
+func (b *broker) open(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		if s.id == id {
+			return true
+		}
+	}
+	return false
+}
+
 // page returns what stream s says of its phone now.
 func (b *broker) page(s *subscriber) models.Presence {
 	b.mu.Lock()

@@ -31,6 +31,11 @@ func (h *Handler) setPresence(c *gin.Context) {
 		return
 	}
 	h.storePage(c, page)
+	if !h.live.broker.open(req.Stream) {
+		// The stream ended while the page was stored, and its own
+		// drop may have come first: a page must not outlive it.
+		h.dropPage(req.Stream)
+	}
 	h.refreshCounters()
 	c.Status(http.StatusNoContent)
 }
