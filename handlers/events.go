@@ -72,6 +72,10 @@ func (h *Handler) streamEvents(c *gin.Context) {
 	}
 	counters := h.currentCounters(c)
 	writeJSONEvent(&buf, "counters", counters)
+	// Those may be older than the page the browser just read (a change
+	// on another instance, or straight in the store): a fresh count
+	// follows, so that a page comparing the two settles at once.
+	h.refreshCounters()
 	if !w.write(c, &buf) {
 		return
 	}
