@@ -185,10 +185,10 @@ func (s *Service) lineStep(ctx context.Context, e models.QueueEntry, status mode
 // inLine is what a call in line does now; say words its place if it
 // holds on.
 func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(place int) string) Plan {
-	now := s.Now()
+	now, leg := s.Now(), s.legOf(e)
 	if !e.State.InLine() {
 		// Answered or gone to voicemail already (a retried webhook).
-		return s.ringAgents(s.legOf(e))
+		return s.ringAgents(leg)
 	}
 	maxWait := s.MaxWait
 	if maxWait <= 0 {
@@ -202,20 +202,19 @@ func (s *Service) inLine(ctx context.Context, e models.QueueEntry, say func(plac
 		s.lineStep(ctx, e, models.CallNoAnswer, now)
 		return Plan{
 			Action: Voicemail, Say: SayLineFull, Thanks: SayVoicemailThanks, MaxSeconds: VoicemailSeconds,
-			Leg: s.legOf(e),
+			Leg: leg,
 		}
 	}
 	pos, err := s.Queue.Position(ctx, e.SID)
 	if err != nil {
 		s.Log.Warn("place in line; ringing the agents", "call", e.SID, "err", err)
-		return s.ringAgents(s.legOf(e))
+		return s.ringAgents(leg)
 	}
 	if available, _ := s.Team(ctx); pos == 1 && available > 0 {
 		s.setState(ctx, e.SID, models.QueueRinging, now)
-		return s.ringAgents(s.legOf(e))
+		return s.ringAgents(leg)
 	}
 	s.setState(ctx, e.SID, models.QueueWaiting, now) // also: still here
-	leg := s.legOf(e)
 	leg.Stage = StageQueue
 	plan := Plan{Action: Hold, Say: say(pos), Music: HoldMusicPath, Leg: leg}
 	if s.Callbacks != nil {

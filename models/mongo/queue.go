@@ -163,9 +163,6 @@ func (r *queueRepo) Line(ctx context.Context, limit int) ([]models.QueueEntry, e
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, storeErr("read the line", err)
 	}
-	for i := range out {
-		out[i].JoinedAt, out[i].UpdatedAt = out[i].JoinedAt.UTC(), out[i].UpdatedAt.UTC()
-	}
 	return out, nil
 }
 
@@ -176,8 +173,8 @@ func (r *queueRepo) Line(ctx context.Context, limit int) ([]models.QueueEntry, e
 func (r *queueRepo) Expire(ctx context.Context, before, at time.Time) ([]models.QueueEntry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	stale := bson.M{"state": inLine, "updatedAt": bson.M{"$lt": before.UTC().Truncate(time.Millisecond)}}
-	cur, err := r.coll.Find(ctx, stale)
+	silent := bson.M{"$lt": before.UTC().Truncate(time.Millisecond)}
+	cur, err := r.coll.Find(ctx, bson.M{"state": inLine, "updatedAt": silent})
 	if err != nil {
 		return nil, storeErr("expire the queue", err)
 	}
@@ -188,7 +185,7 @@ func (r *queueRepo) Expire(ctx context.Context, before, at time.Time) ([]models.
 	at = at.UTC().Truncate(time.Millisecond)
 	var out []models.QueueEntry
 	for _, e := range found {
-		res, err := r.coll.UpdateOne(ctx, bson.M{"_id": e.ID, "state": stale["state"], "updatedAt": stale["updatedAt"]},
+		res, err := r.coll.UpdateOne(ctx, bson.M{"_id": e.ID, "state": inLine, "updatedAt": silent},
 			bson.M{"$set": bson.M{"state": models.QueueAbandoned, "updatedAt": at}})
 		if err != nil {
 			return out, storeErr("expire the queue", err)

@@ -134,20 +134,25 @@ func (r *queue) InLine(ctx context.Context) (int, time.Time, error) {
 func (r *queue) Line(ctx context.Context, limit int) ([]models.QueueEntry, error) {
 	ctx, cancel := opCtx(ctx)
 	defer cancel()
-	rows, err := r.e.reader().query(ctx, qQueueLine, limit)
+	out, err := scanQueueEntries(r.e.reader().query(ctx, qQueueLine, limit))
+	return out, r.e.fail("read the line", err)
+}
+
+// scanQueueEntries reads every row of a query of queueCols.
+func scanQueueEntries(rows *sql.Rows, err error) ([]models.QueueEntry, error) {
 	if err != nil {
-		return nil, r.e.fail("read the line", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []models.QueueEntry
 	for rows.Next() {
 		e, err := scanQueueEntry(rows)
 		if err != nil {
-			return nil, r.e.fail("read the line", err)
+			return nil, err
 		}
 		out = append(out, *e)
 	}
-	return out, r.e.fail("read the line", rows.Err())
+	return out, rows.Err()
 }
 
 // scanQueueEntry reads queueCols.
@@ -184,19 +189,9 @@ func (r *queue) Expire(ctx context.Context, before, at time.Time) ([]models.Queu
 	defer cancel()
 	var out []models.QueueEntry
 	err := r.e.write(ctx, "expire the queue", func(c conn) error {
-		rows, err := c.query(ctx, qQueueExpire, ms(at), ms(before))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanQueueEntry(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *e)
-		}
-		return rows.Err()
+		var err error
+		out, err = scanQueueEntries(c.query(ctx, qQueueExpire, ms(at), ms(before)))
+		return err
 	})
 	return out, err
 }
