@@ -509,6 +509,13 @@ func TestSoftphoneKeepsDeviceFresh(t *testing.T) {
 			// offline, then back by itself.
 			var registrations int
 			run(t, ctx, chromedp.Evaluate(p.registrations, &registrations))
+			defer func() {
+				if t.Failed() {
+					var now int
+					_ = chromedp.Run(ctx, chromedp.Evaluate(p.registrations, &now))
+					t.Logf("registrations: %d before the drop, %d now", registrations, now)
+				}
+			}()
 			run(t, ctx,
 				js(p.dropRegistration),
 				waitText(".device-status", p.offlineText),
@@ -662,7 +669,8 @@ func textOf(t *testing.T, ctx context.Context, sel string) string {
 }
 
 // waitJSWithin polls a JavaScript condition for up to d; on timeout the
-// error says what the softphone was showing.
+// error says what the softphone was showing, and how long ago the page
+// loaded (a page that reloaded meanwhile starts its counts again).
 func waitJSWithin(d time.Duration, what, cond string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		err := chromedp.Poll(cond, nil,
@@ -671,13 +679,14 @@ func waitJSWithin(d time.Duration, what, cond string) chromedp.Action {
 		if err == nil {
 			return nil
 		}
-		var shown string
+		var shown, loaded string
 		_ = chromedp.Evaluate(`[".device-status", ".incoming-call", ".call-panel-state", "#call-status"]
 			.map((s) => document.querySelector(s))
 			.filter((el) => el && !el.hidden)
 			.map((el) => el.textContent.replace(/\s+/g, " ").trim())
 			.join(" | ")`, &shown).Do(ctx)
-		return fmt.Errorf("waiting for %s: %w (softphone shows: %q)", what, err, shown)
+		_ = chromedp.Evaluate(`(performance.now() / 1000).toFixed(1) + " s ago (" + (performance.getEntriesByType("navigation")[0]?.type ?? "?") + ")"`, &loaded).Do(ctx)
+		return fmt.Errorf("waiting for %s: %w (softphone shows: %q; page loaded %s)", what, err, shown, loaded)
 	})
 }
 
